@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# ggml4j build driver. Finds a JDK 22+, builds the native runtime (pinned ggml, cached under ~/.cache/ggml4j)
+# and the Java modules.
+#
+#   ./build.sh            build everything (no tests)
+#   ./build.sh test       build everything and run all tests (what CI runs)
+#   ./build.sh demo       build everything, write a demo model and generate text with it
+#   ./build.sh native     only the native libraries
+#
+# Environment: GGML4J_CMAKE_ARGS (e.g. "-DGGML4J_CUDA=ON" or "-DGGML4J_CPU_MODE=portable"),
+# GGML4J_CACHE_DIR (default ~/.cache/ggml4j), MAVEN_ARGS (extra Maven arguments).
+set -euo pipefail
+source "$(dirname "$0")/scripts/common.sh"
+cd "$GGML4J_ROOT"
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || ggml4j_die "'$1' is needed to build ggml4j ($2)"
+}
+
+build_native() {
+  need cmake "Debian: apt-get install cmake"
+  need cc "Debian: apt-get install build-essential"
+  need c++ "Debian: apt-get install build-essential"
+  need git "Debian: apt-get install git"
+  local cache=${GGML4J_CACHE_DIR:-$HOME/.cache/ggml4j}
+  if [ ! -f "$cache/src/llama.cpp-de3ff815ea7d/.ggml4j-verified" ]; then
+    need npm "it fetches the pinned ggml source once; Debian: apt-get install npm"
+  fi
+  # shellcheck disable=SC2086
+  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release ${GGML4J_CMAKE_ARGS:-} >build/cmake-configure.log 2>&1 \
+    || { mkdir -p build; cat build/cmake-configure.log >&2; ggml4j_die "CMake configure failed (log above)"; }
+  cmake --build build/native
+}
+
+maven() {
+  need mvn "Debian: apt-get install maven"
+  # shellcheck disable=SC2086
+  mvn -B ${MAVEN_ARGS:-} "$@"
+}
+
+mkdir -p build
+ggml4j_find_jdk
+echo "ggml4j: using JDK $(ggml4j_jdk_major "$JAVA_HOME") at $JAVA_HOME" >&2
+
+case "${1:-build}" in
+  native)
+    build_native ;;
+  build)
+    build_native
+    maven -DskipTests package ;;
+  test)
+    build_native
+    maven verify ;;
+  demo)
+    build_native
+    maven -DskipTests package
+    "$GGML4J_ROOT/ggml4j" demo ;;
+  *)
+    ggml4j_die "usage: ./build.sh [build|test|demo|native]" ;;
+esac

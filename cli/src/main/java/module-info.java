@@ -1,0 +1,8 @@
+/** The ggml4j command line (picocli). */
+module io.github.ggml4j.cli {
+    requires io.github.ggml4j;
+    requires io.github.ggml4j.quantize;
+    requires info.picocli;
+
+    opens io.github.ggml4j.cli to info.picocli;
+}

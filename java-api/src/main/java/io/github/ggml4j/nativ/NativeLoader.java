@@ -1,0 +1,327 @@
+package io.github.ggml4j.nativ;
+
+import io.github.ggml4j.NativeLibraryException;
+import io.github.ggml4j.internal.ggml.GgmlLib;
+import io.github.ggml4j.internal.ggml.ggml_init_params;
+import io.github.ggml4j.internal.ggml.ggml_tensor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * Finds and loads the native libraries exactly once per JVM, then checks that they are the ones the
+ * bindings were generated for.
+ *
+ * <p>Where it looks, in order:
+ * <ol>
+ *   <li>the directory named by the system property {@value #LIBRARY_PATH_PROPERTY};</li>
+ *   <li>the CMake build output {@code build/native/lib} of a ggml4j checkout: under the system property
+ *       {@code ggml4j.root}, the environment variable {@code GGML4J_ROOT}, or any parent of the working
+ *       directory;</li>
+ *   <li>a natives jar on the class path ({@code ggml4j-natives-linux-x86_64}), extracted once to a
+ *       per-version directory under {@code ~/.cache/ggml4j/natives}.</li>
+ * </ol>
+ * A directory qualifies when it holds {@value #PROPERTIES}, which CMake writes next to the libraries with
+ * their load order. Failure lists every place tried.
+ */
+public final class NativeLoader {
+
+    public static final String LIBRARY_PATH_PROPERTY = "ggml4j.library.path";
+    static final String PROPERTIES = "ggml4j-natives.properties";
+    /** Bumped with GGML4J_ABI_VERSION in native/include/ggml4j.h. */
+    static final int EXPECTED_ABI = 1;
+    static final String EXPECTED_GGML_VERSION = "0.25.1";
+
+    private static final System.Logger LOG = System.getLogger("io.github.ggml4j.native");
+    private static volatile NativeRuntime runtime;
+
+    private NativeLoader() {
+    }
+
+    /** Loads the libraries if needed and returns what was loaded. Thread-safe; loads once. */
+    public static NativeRuntime ensureLoaded() {
+        NativeRuntime r = runtime;
+        if (r == null) {
+            synchronized (NativeLoader.class) {
+                r = runtime;
+                if (r == null) {
+                    r = load();
+                    runtime = r;
+                }
+            }
+        }
+        return r;
+    }
+
+    private static NativeRuntime load() {
+        List<String> tried = new ArrayList<>();
+        Candidate found = locate(tried);
+        if (found == null) {
+            throw new NativeLibraryException("ggml4j native libraries not found; tried:\n  - "
+                    + String.join("\n  - ", tried)
+                    + "\nBuild them with ./build.sh, set -D" + LIBRARY_PATH_PROPERTY
+                    + "=<dir>, or add ggml4j-natives-linux-x86_64 to the class path.");
+        }
+        Properties props = found.properties();
+        String order = props.getProperty("load.order", "");
+        if (order.isBlank()) {
+            throw new NativeLibraryException(found.dir().resolve(PROPERTIES) + " has no load.order");
+        }
+        for (String lib : order.split(",")) {
+            Path file = found.dir().resolve(lib.trim());
+            if (!Files.isRegularFile(file)) {
+                throw new NativeLibraryException("missing native library " + file + " (listed in " + PROPERTIES + ")");
+            }
+            try {
+                System.load(file.toAbsolutePath().toString());
+            } catch (UnsatisfiedLinkError e) {
+                throw new NativeLibraryException("cannot load " + file + ": " + e.getMessage(), e);
+            }
+        }
+        checkVersionAndLayout(found);
+        GgmlLib.ggml4j_install_abort_handler();
+        GgmlLib.ggml4j_log_set_level(logLevel());
+        String dynamic = props.getProperty("backends.dynamic", "");
+        try (Arena arena = Arena.ofConfined()) {
+            // portable builds: ggml picks the best CPU variant by feature; a no-op otherwise
+            GgmlLib.ggml4j_load_backends(dynamic.isBlank() ? MemorySegment.NULL
+                    : arena.allocateFrom(found.dir().toAbsolutePath().toString()));
+        }
+        NativeRuntime rt = new NativeRuntime(found.dir(), found.source(), props);
+        LOG.log(System.Logger.Level.DEBUG, () -> "ggml4j: loaded ggml " + rt.ggmlVersion() + " (" + rt.cpuMode()
+                + ") from " + rt.libraryDir() + " [" + rt.source() + "]; CPU variant " + rt.cpuVariant());
+        return rt;
+    }
+
+    private static int logLevel() {
+        String level = System.getProperty("ggml4j.log.level", "warn").toLowerCase(Locale.ROOT);
+        return switch (level) {
+            case "debug" -> 1;
+            case "info" -> 2;
+            case "warn" -> 3;
+            case "error" -> 4;
+            case "off", "none" -> 5;
+            default -> 3;
+        };
+    }
+
+    private record Candidate(Path dir, String source, Properties properties) {
+    }
+
+    private static Candidate locate(List<String> tried) {
+        String explicit = System.getProperty(LIBRARY_PATH_PROPERTY);
+        if (explicit != null && !explicit.isBlank()) {
+            Candidate c = candidate(Path.of(explicit), "system property " + LIBRARY_PATH_PROPERTY, tried);
+            if (c == null) {
+                // an explicit choice that fails must not silently fall back to something else
+                throw new NativeLibraryException("-D" + LIBRARY_PATH_PROPERTY + "=" + explicit + " does not hold "
+                        + PROPERTIES + " and the ggml4j libraries");
+            }
+            return c;
+        }
+        for (Path root : buildRoots()) {
+            Candidate c = candidate(root.resolve("build/native/lib"), "CMake build output", tried);
+            if (c != null) {
+                return c;
+            }
+        }
+        return fromClasspath(tried);
+    }
+
+    private static List<Path> buildRoots() {
+        List<Path> roots = new ArrayList<>();
+        String prop = System.getProperty("ggml4j.root");
+        if (prop != null && !prop.isBlank()) {
+            roots.add(Path.of(prop));
+        }
+        String env = System.getenv("GGML4J_ROOT");
+        if (env != null && !env.isBlank()) {
+            roots.add(Path.of(env));
+        }
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            roots.add(p);
+        }
+        return roots;
+    }
+
+    private static Candidate candidate(Path dir, String source, List<String> tried) {
+        Path propsFile = dir.resolve(PROPERTIES);
+        tried.add(propsFile + " (" + source + ")");
+        if (!Files.isRegularFile(propsFile)) {
+            return null;
+        }
+        return new Candidate(dir.toAbsolutePath(), source, readProperties(propsFile));
+    }
+
+    private static Properties readProperties(Path file) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new NativeLibraryException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return p;
+    }
+
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String o = os.contains("linux") ? "linux" : os.contains("mac") ? "macos" : os.contains("win") ? "windows" : os;
+        String a = switch (arch) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64", "arm64" -> "aarch64";
+            default -> arch;
+        };
+        return o + "-" + a;
+    }
+
+    private static Candidate fromClasspath(List<String> tried) {
+        String base = "/io/github/ggml4j/natives/" + platform() + "/";
+        tried.add("class path resource " + base + PROPERTIES + " (natives jar)");
+        Properties props;
+        byte[] propsBytes;
+        try (InputStream in = NativeLoader.class.getResourceAsStream(base + PROPERTIES)) {
+            if (in == null) {
+                return null;
+            }
+            propsBytes = in.readAllBytes();
+            props = new Properties();
+            props.load(new java.io.ByteArrayInputStream(propsBytes));
+        } catch (IOException e) {
+            throw new NativeLibraryException("cannot read " + base + PROPERTIES + ": " + e.getMessage(), e);
+        }
+        List<String> files = new ArrayList<>(List.of(props.getProperty("load.order", "").split(",")));
+        for (String d : props.getProperty("backends.dynamic", "").split(",")) {
+            if (!d.isBlank()) {
+                files.add(d);
+            }
+        }
+        try {
+            // key the cache directory by content, so a different build never reuses a stale extraction
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(propsBytes);
+            List<byte[]> contents = new ArrayList<>();
+            for (String f : files) {
+                try (InputStream in = NativeLoader.class.getResourceAsStream(base + f.trim())) {
+                    if (in == null) {
+                        throw new NativeLibraryException("natives jar lacks " + base + f.trim());
+                    }
+                    byte[] b = in.readAllBytes();
+                    sha.update(b);
+                    contents.add(b);
+                }
+            }
+            String key = props.getProperty("ggml.version", "x") + "-" + HexFormat.of().formatHex(sha.digest(), 0, 8);
+            Path dir = cacheDir().resolve("natives").resolve(key);
+            if (!Files.isRegularFile(dir.resolve(PROPERTIES))) {
+                extract(dir, files, contents, propsBytes);
+            }
+            return new Candidate(dir, "natives jar (extracted to " + dir + ")", props);
+        } catch (IOException e) {
+            throw new NativeLibraryException("cannot extract the natives jar: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void extract(Path dir, List<String> files, List<byte[]> contents, byte[] props) throws IOException {
+        Files.createDirectories(dir.getParent());
+        Path tmp = Files.createTempDirectory(dir.getParent(), ".extract-");
+        try {
+            for (int i = 0; i < files.size(); i++) {
+                Files.write(tmp.resolve(files.get(i).trim()), contents.get(i));
+            }
+            Files.write(tmp.resolve(PROPERTIES), props); // written last: its presence marks a complete directory
+            try {
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+                // another process extracted the same content first; theirs is as good as ours
+                if (!Files.isRegularFile(dir.resolve(PROPERTIES))) {
+                    throw e;
+                }
+            } catch (IOException e) {
+                if (!Files.isRegularFile(dir.resolve(PROPERTIES))) {
+                    throw e;
+                }
+            }
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(q -> {
+                try {
+                    Files.deleteIfExists(q);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException ignored) {
+            // a leftover temp directory is harmless
+        }
+    }
+
+    static Path cacheDir() {
+        String env = System.getenv("GGML4J_CACHE_DIR");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "ggml4j");
+    }
+
+    /** Case 57: a library of another version or struct layout is refused before anything uses it. */
+    private static void checkVersionAndLayout(Candidate found) {
+        int abi;
+        try {
+            abi = GgmlLib.ggml4j_abi_version();
+        } catch (UnsatisfiedLinkError | ExceptionInInitializerError e) {
+            throw new NativeLibraryException("libggml4j in " + found.dir() + " lacks ggml4j_abi_version: not a ggml4j build", e);
+        }
+        if (abi != EXPECTED_ABI) {
+            throw new NativeLibraryException("libggml4j in " + found.dir() + " has ABI version " + abi + ", this ggml4j expects "
+                    + EXPECTED_ABI + ": rebuild the natives (./build.sh) or use the matching natives jar");
+        }
+        String version = GgmlLib.ggml_version().getString(0);
+        if (!EXPECTED_GGML_VERSION.equals(version)) {
+            throw new NativeLibraryException("ggml in " + found.dir() + " is version " + version + ", the bindings were generated for "
+                    + EXPECTED_GGML_VERSION);
+        }
+        checkLayout("sizeof(struct ggml_tensor)", GgmlLib.GGML4J_SIZEOF_GGML_TENSOR(), ggml_tensor.sizeof());
+        checkLayout("sizeof(struct ggml_init_params)", GgmlLib.GGML4J_SIZEOF_GGML_INIT_PARAMS(), ggml_init_params.sizeof());
+        checkLayout("offsetof(ggml_tensor, data)", GgmlLib.GGML4J_OFFSETOF_TENSOR_DATA(), ggml_tensor.data$offset());
+        checkLayout("offsetof(ggml_tensor, name)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NAME(), ggml_tensor.name$offset());
+        checkLayout("offsetof(ggml_tensor, nb)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NB(), ggml_tensor.nb$offset());
+        checkLayout("GGML_MAX_DIMS", GgmlLib.GGML4J_GGML_MAX_DIMS(), GgmlLib.GGML_MAX_DIMS());
+        checkLayout("GGML_MAX_NAME", GgmlLib.GGML4J_GGML_MAX_NAME(), GgmlLib.GGML_MAX_NAME());
+        checkLayout("GGML_TYPE_COUNT", GgmlLib.GGML4J_GGML_TYPE_COUNT(), GgmlLib.GGML_TYPE_COUNT());
+        checkLayout("GGML_OP_COUNT", GgmlLib.GGML4J_GGML_OP_COUNT(), GgmlLib.GGML_OP_COUNT());
+    }
+
+    private static void checkLayout(String what, int item, long expected) {
+        long actual = GgmlLib.ggml4j_layout(item);
+        if (actual != expected) {
+            throw new NativeLibraryException("native " + what + " is " + actual + " but the bindings expect " + expected
+                    + ": the native libraries do not match these bindings");
+        }
+    }
+}

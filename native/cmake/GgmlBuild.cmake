@@ -1,0 +1,116 @@
+# Builds ggml (and, with GGML4J_REFERENCE, llama.cpp's reference tools) from the pinned tree as an external
+# project whose binary directory lives in the ggml4j cache, keyed by commit and options. Its source
+# directory is in the cache too, so a fresh clone of ggml4j anywhere reuses the same build.
+#
+# Defines imported targets ggml4j_ggml_base, ggml4j_ggml and (with GGML4J_REFERENCE) ggml4j_llama, and
+# GGML4J_GGML_BIN_DIR, where the shared libraries and tools land.
+
+include(ExternalProject)
+
+set(_key "${GGML4J_LLAMA_COMMIT_SHORT}-${GGML4J_CPU_MODE}")
+if (GGML4J_CUDA)
+    string(APPEND _key "-cuda")
+endif()
+if (GGML4J_METAL)
+    string(APPEND _key "-metal")
+endif()
+if (GGML4J_SANITIZE)
+    string(APPEND _key "-asan")
+endif()
+set(GGML4J_GGML_BUILD_DIR "${GGML4J_CACHE_DIR}/build/${_key}")
+set(GGML4J_GGML_BIN_DIR   "${GGML4J_GGML_BUILD_DIR}/bin")
+
+set(_ref OFF)
+if (GGML4J_REFERENCE)
+    set(_ref ON)
+endif()
+
+set(_args
+    -DCMAKE_BUILD_TYPE=Release
+    -DBUILD_SHARED_LIBS=ON
+    -DGGML_CCACHE=OFF
+    -DLLAMA_OPENSSL=OFF
+    -DLLAMA_BUILD_SERVER=OFF
+    -DLLAMA_BUILD_APP=OFF
+    -DLLAMA_BUILD_COMMON=${_ref}
+    -DLLAMA_BUILD_TESTS=${_ref}
+    -DLLAMA_BUILD_TOOLS=${_ref}
+    -DLLAMA_BUILD_EXAMPLES=${_ref}
+    -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER}
+    -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER})
+
+if (GGML4J_CPU_MODE STREQUAL "native")
+    list(APPEND _args -DGGML_NATIVE=ON -DGGML_BACKEND_DL=OFF)
+    set(_targets ggml ggml-base ggml-cpu)
+elseif (GGML4J_CPU_MODE STREQUAL "portable")
+    # Every x86_64 CPU variant, picked at run time by feature (no SIGILL on older CPUs).
+    list(APPEND _args -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON)
+    set(_targets all)
+else()
+    message(FATAL_ERROR "GGML4J_CPU_MODE must be 'native' or 'portable', not '${GGML4J_CPU_MODE}'")
+endif()
+
+if (GGML4J_CUDA)
+    list(APPEND _args -DGGML_CUDA=ON)
+    if (DEFINED CMAKE_CUDA_ARCHITECTURES)
+        list(APPEND _args "-DCMAKE_CUDA_ARCHITECTURES=${CMAKE_CUDA_ARCHITECTURES}")
+    endif()
+    if (NOT GGML4J_CPU_MODE STREQUAL "portable")
+        list(APPEND _targets ggml-cuda)
+    endif()
+endif()
+if (GGML4J_METAL)
+    list(APPEND _args -DGGML_METAL=ON -DGGML_METAL_EMBED_LIBRARY=ON)
+    if (NOT GGML4J_CPU_MODE STREQUAL "portable")
+        list(APPEND _targets ggml-metal)
+    endif()
+endif()
+if (GGML4J_SANITIZE)
+    list(APPEND _args -DGGML_SANITIZE_ADDRESS=ON -DLLAMA_SANITIZE_ADDRESS=ON)
+endif()
+if (GGML4J_REFERENCE AND NOT GGML4J_CPU_MODE STREQUAL "portable")
+    list(APPEND _targets llama llama-bench llama-simple llama-completion llama-quantize llama-tokenize test-tokenizer-0)
+endif()
+
+cmake_host_system_information(RESULT _cores QUERY NUMBER_OF_LOGICAL_CORES)
+set(_build_cmd "${CMAKE_COMMAND}" --build "${GGML4J_GGML_BUILD_DIR}" --parallel ${_cores})
+foreach (_t IN LISTS _targets)
+    list(APPEND _build_cmd --target ${_t})
+endforeach()
+
+set(_lib_suffix "${CMAKE_SHARED_LIBRARY_SUFFIX}")
+ExternalProject_Add(llamacpp
+    SOURCE_DIR        "${GGML4J_LLAMA_SOURCE_DIR}"
+    BINARY_DIR        "${GGML4J_GGML_BUILD_DIR}"
+    CMAKE_ARGS        ${_args}
+    BUILD_COMMAND     ${_build_cmd}
+    INSTALL_COMMAND   ""
+    BUILD_ALWAYS      ON
+    USES_TERMINAL_BUILD ON
+    BUILD_BYPRODUCTS  "${GGML4J_GGML_BIN_DIR}/libggml${_lib_suffix}"
+                      "${GGML4J_GGML_BIN_DIR}/libggml-base${_lib_suffix}"
+                      "${GGML4J_GGML_BIN_DIR}/libllama${_lib_suffix}")
+
+set(_inc "${GGML4J_LLAMA_SOURCE_DIR}/ggml/include")
+
+add_library(ggml4j_ggml_base SHARED IMPORTED GLOBAL)
+set_target_properties(ggml4j_ggml_base PROPERTIES
+    IMPORTED_LOCATION "${GGML4J_GGML_BIN_DIR}/libggml-base${_lib_suffix}"
+    INTERFACE_INCLUDE_DIRECTORIES "${_inc}")
+add_dependencies(ggml4j_ggml_base llamacpp)
+
+add_library(ggml4j_ggml SHARED IMPORTED GLOBAL)
+set_target_properties(ggml4j_ggml PROPERTIES
+    IMPORTED_LOCATION "${GGML4J_GGML_BIN_DIR}/libggml${_lib_suffix}"
+    INTERFACE_INCLUDE_DIRECTORIES "${_inc}"
+    INTERFACE_LINK_LIBRARIES ggml4j_ggml_base)
+add_dependencies(ggml4j_ggml llamacpp)
+
+if (GGML4J_REFERENCE)
+    add_library(ggml4j_llama SHARED IMPORTED GLOBAL)
+    set_target_properties(ggml4j_llama PROPERTIES
+        IMPORTED_LOCATION "${GGML4J_GGML_BIN_DIR}/libllama${_lib_suffix}"
+        INTERFACE_INCLUDE_DIRECTORIES "${GGML4J_LLAMA_SOURCE_DIR}/include;${_inc}"
+        INTERFACE_LINK_LIBRARIES ggml4j_ggml)
+    add_dependencies(ggml4j_llama llamacpp)
+endif()

@@ -1,0 +1,119 @@
+/*
+ * libggml4j: ggml4j's own thin C layer over ggml.
+ *
+ * It holds what ggml lacks for a safe Java binding: argument checks that keep user input away from
+ * GGML_ASSERT (which aborts the process), CPU-backend entry points reached through the backend registry
+ * (so they also work when the CPU backend is a dynamically loaded variant), and layout facts the Java
+ * side compares against its jextract bindings at load time.
+ *
+ * Every function that can fail returns a ggml4j_status; 0 is success.
+ */
+#ifndef GGML4J_H
+#define GGML4J_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ggml.h"
+#include "ggml-backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#    define GGML4J_API __declspec(dllexport)
+#else
+#    define GGML4J_API __attribute__((visibility("default")))
+#endif
+
+/* Bumped whenever a signature or a struct layout the Java side relies on changes. */
+#define GGML4J_ABI_VERSION 1
+
+typedef enum ggml4j_status {
+    GGML4J_OK               =  0,
+    GGML4J_E_INVALID_ARG    = -1, /* an argument is out of its domain (null, negative, wrong type) */
+    GGML4J_E_OUT_OF_RANGE   = -2, /* an offset/size/index falls outside the object it addresses */
+    GGML4J_E_UNSUPPORTED    = -3, /* the backend or build does not provide this operation */
+    GGML4J_E_ALLOC          = -4, /* memory or buffer allocation failed */
+    GGML4J_E_COMPUTE        = -5, /* graph computation failed */
+    GGML4J_E_ABORTED        = -6, /* computation was cancelled through the cancel flag */
+} ggml4j_status;
+
+/* What ggml4j_sizeof reports; the Java side compares these with its generated layouts. */
+typedef enum ggml4j_layout_item {
+    GGML4J_SIZEOF_GGML_TENSOR       = 0,
+    GGML4J_SIZEOF_GGML_INIT_PARAMS  = 1,
+    GGML4J_OFFSETOF_TENSOR_DATA     = 2,
+    GGML4J_OFFSETOF_TENSOR_NAME     = 3,
+    GGML4J_OFFSETOF_TENSOR_NB       = 4,
+    GGML4J_GGML_MAX_DIMS            = 5,
+    GGML4J_GGML_MAX_NAME            = 6,
+    GGML4J_GGML_TYPE_COUNT          = 7,
+    GGML4J_GGML_OP_COUNT            = 8,
+    GGML4J_SIZEOF_BACKEND_FEATURE   = 9,
+} ggml4j_layout_item;
+
+GGML4J_API int32_t      ggml4j_abi_version(void);
+/* The ggml version and commit libggml4j was compiled against (compare with ggml_version()/ggml_commit()). */
+GGML4J_API const char * ggml4j_built_ggml_version(void);
+GGML4J_API const char * ggml4j_built_ggml_commit(void);
+/* Layout facts; -1 for an unknown item. */
+GGML4J_API int64_t      ggml4j_layout(int32_t item);
+GGML4J_API const char * ggml4j_status_string(int32_t status);
+
+/*
+ * Installs ggml's abort callback: the message is written to stderr, prefixed "ggml4j: native abort:",
+ * and kept so it can still be read from a core file or a crash handler. ggml aborts the process after.
+ */
+GGML4J_API void         ggml4j_install_abort_handler(void);
+GGML4J_API const char * ggml4j_last_abort_message(void);
+
+/* ggml's log goes to stderr from this level up (ggml_log_level: 1 debug, 2 info, 3 warn, 4 error; 5 = off). */
+GGML4J_API void         ggml4j_log_set_level(int32_t level);
+GGML4J_API int32_t      ggml4j_log_get_level(void);
+
+/*
+ * Backends. ggml4j_load_backends loads every dynamically built backend found in dir (portable builds); in
+ * builds with the backends linked in it does nothing. Returns the number of registered backends.
+ */
+GGML4J_API int32_t      ggml4j_load_backends(const char * dir);
+
+/* CPU backend entry points, reached through ggml_backend_reg_get_proc_address. */
+GGML4J_API int32_t      ggml4j_backend_set_n_threads(ggml_backend_t backend, int32_t n_threads);
+/*
+ * Cancellation: while *flag is non-zero, graph computation on this backend stops at the next node
+ * boundary and the compute call reports GGML_STATUS_ABORTED. flag may be NULL to remove the hook.
+ */
+GGML4J_API int32_t      ggml4j_backend_set_cancel_flag(ggml_backend_t backend, const volatile int32_t * flag);
+/*
+ * The extra buffer types of a device (CPU weight repacking, AMX): fills out with up to max entries and
+ * returns the total count (0 when the device has none).
+ */
+GGML4J_API int32_t      ggml4j_dev_extra_bufts(ggml_backend_dev_t dev, ggml_backend_buffer_type_t * out, int32_t max);
+/* CPU features as "NAME=VALUE" pairs joined by ';' into buf; returns the length needed (excluding NUL). */
+GGML4J_API int32_t      ggml4j_backend_features(ggml_backend_reg_t reg, char * buf, int32_t buf_size);
+
+/* Checked copies between host memory and a backend tensor (ggml asserts on out-of-range offsets). */
+GGML4J_API int32_t      ggml4j_tensor_set(struct ggml_tensor * tensor, const void * data, size_t offset, size_t size);
+GGML4J_API int32_t      ggml4j_tensor_get(const struct ggml_tensor * tensor, void * data, size_t offset, size_t size);
+
+/*
+ * Checked quantization of nrows rows of n_per_row floats into dst (dst_capacity bytes). Rejects types
+ * that cannot be quantized, row lengths that are not a multiple of the block size, types that need an
+ * importance matrix when none is given, and a destination too small. *written receives the byte count.
+ */
+GGML4J_API int32_t      ggml4j_quantize(enum ggml_type type, const float * src, void * dst, size_t dst_capacity,
+                                        int64_t nrows, int64_t n_per_row, const float * imatrix, size_t * written);
+/* Checked conversion of rows of any type with a to-float routine back to float (for verification). */
+GGML4J_API int32_t      ggml4j_dequantize(enum ggml_type type, const void * src, size_t src_size, float * dst,
+                                          int64_t n_values);
+
+/* Graph computation through a scheduler, as a status (GGML_STATUS_* mapped to ggml4j_status). */
+GGML4J_API int32_t      ggml4j_sched_compute(ggml_backend_sched_t sched, struct ggml_cgraph * graph);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GGML4J_H */

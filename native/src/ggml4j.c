@@ -1,0 +1,346 @@
+/*
+ * libggml4j: checks and helpers between ggml4j's Java code and ggml. See ggml4j.h.
+ */
+#include "ggml4j.h"
+
+#include "ggml-backend.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef GGML4J_GGML_VERSION
+#    define GGML4J_GGML_VERSION "unknown"
+#endif
+#ifndef GGML4J_GGML_COMMIT
+#    define GGML4J_GGML_COMMIT "unknown"
+#endif
+
+int32_t ggml4j_abi_version(void) {
+    return GGML4J_ABI_VERSION;
+}
+
+const char * ggml4j_built_ggml_version(void) {
+    return GGML4J_GGML_VERSION;
+}
+
+const char * ggml4j_built_ggml_commit(void) {
+    return GGML4J_GGML_COMMIT;
+}
+
+int64_t ggml4j_layout(int32_t item) {
+    switch ((ggml4j_layout_item) item) {
+        case GGML4J_SIZEOF_GGML_TENSOR:      return (int64_t) sizeof(struct ggml_tensor);
+        case GGML4J_SIZEOF_GGML_INIT_PARAMS: return (int64_t) sizeof(struct ggml_init_params);
+        case GGML4J_OFFSETOF_TENSOR_DATA:    return (int64_t) offsetof(struct ggml_tensor, data);
+        case GGML4J_OFFSETOF_TENSOR_NAME:    return (int64_t) offsetof(struct ggml_tensor, name);
+        case GGML4J_OFFSETOF_TENSOR_NB:      return (int64_t) offsetof(struct ggml_tensor, nb);
+        case GGML4J_GGML_MAX_DIMS:           return GGML_MAX_DIMS;
+        case GGML4J_GGML_MAX_NAME:           return GGML_MAX_NAME;
+        case GGML4J_GGML_TYPE_COUNT:         return GGML_TYPE_COUNT;
+        case GGML4J_GGML_OP_COUNT:           return GGML_OP_COUNT;
+        case GGML4J_SIZEOF_BACKEND_FEATURE:  return (int64_t) sizeof(struct ggml_backend_feature);
+    }
+    return -1;
+}
+
+const char * ggml4j_status_string(int32_t status) {
+    switch ((ggml4j_status) status) {
+        case GGML4J_OK:             return "ok";
+        case GGML4J_E_INVALID_ARG:  return "invalid argument";
+        case GGML4J_E_OUT_OF_RANGE: return "offset or size out of range";
+        case GGML4J_E_UNSUPPORTED:  return "operation not supported by this backend or build";
+        case GGML4J_E_ALLOC:        return "allocation failed";
+        case GGML4J_E_COMPUTE:      return "graph computation failed";
+        case GGML4J_E_ABORTED:      return "computation cancelled";
+    }
+    return "unknown status";
+}
+
+/* ---- abort and log -------------------------------------------------------------------------------- */
+
+static char g_last_abort[4096];
+
+static void ggml4j_abort_handler(const char * message) {
+    /* Keep a copy first: the process dies right after this returns. */
+    if (message != NULL) {
+        strncpy(g_last_abort, message, sizeof(g_last_abort) - 1);
+        g_last_abort[sizeof(g_last_abort) - 1] = '\0';
+    }
+    fprintf(stderr, "ggml4j: native abort: %s\n", message != NULL ? message : "(no message)");
+    fprintf(stderr, "ggml4j: this is a bug in ggml4j's checks or in ggml; please report it with the message above\n");
+    fflush(stderr);
+}
+
+void ggml4j_install_abort_handler(void) {
+    ggml_set_abort_callback(ggml4j_abort_handler);
+}
+
+const char * ggml4j_last_abort_message(void) {
+    return g_last_abort;
+}
+
+static volatile int32_t g_log_level = GGML_LOG_LEVEL_WARN;
+static volatile int32_t g_last_level = GGML_LOG_LEVEL_NONE;
+
+static void ggml4j_log_callback(enum ggml_log_level level, const char * text, void * user_data) {
+    (void) user_data;
+    /* CONT continues the previous message at its level. */
+    int32_t effective = level == GGML_LOG_LEVEL_CONT ? g_last_level : (int32_t) level;
+    if (level != GGML_LOG_LEVEL_CONT) {
+        g_last_level = (int32_t) level;
+    }
+    if (effective >= g_log_level && effective != GGML_LOG_LEVEL_NONE) {
+        fputs(text, stderr);
+        fflush(stderr);
+    }
+}
+
+void ggml4j_log_set_level(int32_t level) {
+    g_log_level = level;
+    ggml_log_set(ggml4j_log_callback, NULL);
+}
+
+int32_t ggml4j_log_get_level(void) {
+    return g_log_level;
+}
+
+/* ---- backends -------------------------------------------------------------------------------------- */
+
+int32_t ggml4j_load_backends(const char * dir) {
+#ifdef GGML_BACKEND_DL
+    if (dir != NULL) {
+        ggml_backend_load_all_from_path(dir);
+    } else {
+        ggml_backend_load_all();
+    }
+#else
+    (void) dir;
+#endif
+    return (int32_t) ggml_backend_reg_count();
+}
+
+static void * backend_proc(ggml_backend_t backend, const char * name) {
+    if (backend == NULL) {
+        return NULL;
+    }
+    ggml_backend_dev_t dev = ggml_backend_get_device(backend);
+    if (dev == NULL) {
+        return NULL;
+    }
+    ggml_backend_reg_t reg = ggml_backend_dev_backend_reg(dev);
+    if (reg == NULL) {
+        return NULL;
+    }
+    return ggml_backend_reg_get_proc_address(reg, name);
+}
+
+int32_t ggml4j_backend_set_n_threads(ggml_backend_t backend, int32_t n_threads) {
+    if (backend == NULL || n_threads < 1 || n_threads > 4096) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    ggml_backend_set_n_threads_t fn = (ggml_backend_set_n_threads_t) backend_proc(backend, "ggml_backend_set_n_threads");
+    if (fn == NULL) {
+        return GGML4J_E_UNSUPPORTED;
+    }
+    fn(backend, n_threads);
+    return GGML4J_OK;
+}
+
+static bool ggml4j_cancel_requested(void * data) {
+    const volatile int32_t * flag = (const volatile int32_t *) data;
+    return flag != NULL && *flag != 0;
+}
+
+typedef void (*ggml4j_set_abort_callback_t)(ggml_backend_t, ggml_abort_callback, void *);
+
+int32_t ggml4j_backend_set_cancel_flag(ggml_backend_t backend, const volatile int32_t * flag) {
+    if (backend == NULL) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    ggml4j_set_abort_callback_t fn =
+        (ggml4j_set_abort_callback_t) backend_proc(backend, "ggml_backend_set_abort_callback");
+    if (fn == NULL) {
+        return GGML4J_E_UNSUPPORTED;
+    }
+    fn(backend, flag != NULL ? ggml4j_cancel_requested : NULL, (void *) flag);
+    return GGML4J_OK;
+}
+
+int32_t ggml4j_dev_extra_bufts(ggml_backend_dev_t dev, ggml_backend_buffer_type_t * out, int32_t max) {
+    if (dev == NULL || max < 0 || (max > 0 && out == NULL)) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    ggml_backend_reg_t reg = ggml_backend_dev_backend_reg(dev);
+    if (reg == NULL) {
+        return 0;
+    }
+    ggml_backend_dev_get_extra_bufts_t fn =
+        (ggml_backend_dev_get_extra_bufts_t) ggml_backend_reg_get_proc_address(reg, "ggml_backend_dev_get_extra_bufts");
+    if (fn == NULL) {
+        return 0;
+    }
+    ggml_backend_buffer_type_t * list = fn(dev);
+    int32_t n = 0;
+    for (; list != NULL && list[n] != NULL; n++) {
+        if (n < max) {
+            out[n] = list[n];
+        }
+    }
+    return n;
+}
+
+int32_t ggml4j_backend_features(ggml_backend_reg_t reg, char * buf, int32_t buf_size) {
+    if (reg == NULL || buf_size < 0 || (buf_size > 0 && buf == NULL)) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    ggml_backend_get_features_t fn =
+        (ggml_backend_get_features_t) ggml_backend_reg_get_proc_address(reg, "ggml_backend_get_features");
+    int32_t needed = 0;
+    if (buf_size > 0) {
+        buf[0] = '\0';
+    }
+    if (fn == NULL) {
+        return 0;
+    }
+    for (struct ggml_backend_feature * f = fn(reg); f != NULL && f->name != NULL; f++) {
+        char item[256];
+        int len = snprintf(item, sizeof(item), "%s%s=%s", needed > 0 ? ";" : "", f->name, f->value != NULL ? f->value : "");
+        if (len < 0) {
+            continue;
+        }
+        if (len >= (int) sizeof(item)) {
+            len = (int) sizeof(item) - 1;
+        }
+        if (needed + len < buf_size) {
+            memcpy(buf + needed, item, (size_t) len);
+            buf[needed + len] = '\0';
+        }
+        needed += len;
+    }
+    return needed;
+}
+
+/* ---- tensors --------------------------------------------------------------------------------------- */
+
+static int32_t check_tensor_range(const struct ggml_tensor * tensor, const void * data, size_t offset, size_t size) {
+    if (tensor == NULL || (data == NULL && size > 0)) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    if (tensor->buffer == NULL && (tensor->view_src == NULL || tensor->view_src->buffer == NULL)) {
+        return GGML4J_E_INVALID_ARG; /* not allocated: ggml would assert */
+    }
+    if (tensor->data == NULL) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    size_t nbytes = ggml_nbytes(tensor);
+    if (offset > nbytes || size > nbytes - offset) {
+        return GGML4J_E_OUT_OF_RANGE;
+    }
+    return GGML4J_OK;
+}
+
+int32_t ggml4j_tensor_set(struct ggml_tensor * tensor, const void * data, size_t offset, size_t size) {
+    int32_t st = check_tensor_range(tensor, data, offset, size);
+    if (st != GGML4J_OK) {
+        return st;
+    }
+    if (size > 0) {
+        ggml_backend_tensor_set(tensor, data, offset, size);
+    }
+    return GGML4J_OK;
+}
+
+int32_t ggml4j_tensor_get(const struct ggml_tensor * tensor, void * data, size_t offset, size_t size) {
+    int32_t st = check_tensor_range(tensor, data, offset, size);
+    if (st != GGML4J_OK) {
+        return st;
+    }
+    if (size > 0) {
+        ggml_backend_tensor_get(tensor, data, offset, size);
+    }
+    return GGML4J_OK;
+}
+
+/* ---- quantization ---------------------------------------------------------------------------------- */
+
+static bool quantizable(enum ggml_type type) {
+    switch (type) {
+        case GGML_TYPE_F32:    case GGML_TYPE_F16:    case GGML_TYPE_BF16:
+        case GGML_TYPE_Q1_0:   case GGML_TYPE_Q2_0:
+        case GGML_TYPE_Q4_0:   case GGML_TYPE_Q4_1:   case GGML_TYPE_Q5_0:   case GGML_TYPE_Q5_1:
+        case GGML_TYPE_Q8_0:   case GGML_TYPE_MXFP4:  case GGML_TYPE_NVFP4:
+        case GGML_TYPE_Q2_K:   case GGML_TYPE_Q3_K:   case GGML_TYPE_Q4_K:   case GGML_TYPE_Q5_K:
+        case GGML_TYPE_Q6_K:   case GGML_TYPE_TQ1_0:  case GGML_TYPE_TQ2_0:
+        case GGML_TYPE_IQ2_XXS: case GGML_TYPE_IQ2_XS: case GGML_TYPE_IQ3_XXS: case GGML_TYPE_IQ3_S:
+        case GGML_TYPE_IQ2_S:  case GGML_TYPE_IQ1_S:  case GGML_TYPE_IQ1_M:  case GGML_TYPE_IQ4_NL:
+        case GGML_TYPE_IQ4_XS:
+            return true;
+        default:
+            return false;
+    }
+}
+
+int32_t ggml4j_quantize(enum ggml_type type, const float * src, void * dst, size_t dst_capacity,
+                        int64_t nrows, int64_t n_per_row, const float * imatrix, size_t * written) {
+    if (written != NULL) {
+        *written = 0;
+    }
+    if ((int) type < 0 || type >= GGML_TYPE_COUNT || !quantizable(type)) {
+        return GGML4J_E_UNSUPPORTED;
+    }
+    if (src == NULL || dst == NULL || nrows < 0 || n_per_row <= 0) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    if (n_per_row % ggml_blck_size(type) != 0) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    if (ggml_quantize_requires_imatrix(type) && imatrix == NULL) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    size_t row_size = ggml_row_size(type, n_per_row);
+    if (nrows > 0 && row_size > dst_capacity / (size_t) nrows) {
+        return GGML4J_E_OUT_OF_RANGE;
+    }
+    size_t n = ggml_quantize_chunk(type, src, dst, 0, nrows, n_per_row, imatrix);
+    if (written != NULL) {
+        *written = n;
+    }
+    return GGML4J_OK;
+}
+
+int32_t ggml4j_dequantize(enum ggml_type type, const void * src, size_t src_size, float * dst, int64_t n_values) {
+    if ((int) type < 0 || type >= GGML_TYPE_COUNT || src == NULL || dst == NULL || n_values < 0) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    const struct ggml_type_traits * traits = ggml_get_type_traits(type);
+    if (traits == NULL || traits->to_float == NULL || traits->blck_size <= 0 || traits->type_size == 0) {
+        return GGML4J_E_UNSUPPORTED;
+    }
+    if (n_values % traits->blck_size != 0) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    size_t needed = (size_t) (n_values / traits->blck_size) * traits->type_size;
+    if (needed > src_size) {
+        return GGML4J_E_OUT_OF_RANGE;
+    }
+    traits->to_float(src, dst, n_values);
+    return GGML4J_OK;
+}
+
+/* ---- compute --------------------------------------------------------------------------------------- */
+
+int32_t ggml4j_sched_compute(ggml_backend_sched_t sched, struct ggml_cgraph * graph) {
+    if (sched == NULL || graph == NULL) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    enum ggml_status st = ggml_backend_sched_graph_compute(sched, graph);
+    switch (st) {
+        case GGML_STATUS_SUCCESS:      return GGML4J_OK;
+        case GGML_STATUS_ABORTED:      return GGML4J_E_ABORTED;
+        case GGML_STATUS_ALLOC_FAILED: return GGML4J_E_ALLOC;
+        default:                       return GGML4J_E_COMPUTE;
+    }
+}

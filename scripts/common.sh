@@ -1,0 +1,48 @@
+# Shared by ./build.sh and ./ggml4j: finds a JDK 22+ and the repository root. Source it; do not run it.
+
+GGML4J_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export GGML4J_ROOT
+
+ggml4j_die() {
+  echo "ggml4j: $*" >&2
+  exit 1
+}
+
+# Prints the feature version (22, 25, ...) of the JDK at $1, or nothing.
+ggml4j_jdk_major() {
+  local home=$1 v=""
+  [ -x "$home/bin/java" ] && [ -x "$home/bin/javac" ] || return 0
+  if [ -f "$home/release" ]; then
+    v=$(sed -n 's/^JAVA_VERSION="\([0-9][0-9]*\).*/\1/p' "$home/release")
+  fi
+  if [ -z "$v" ]; then
+    v=$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9][0-9]*\).*/\1/p' | head -n 1)
+  fi
+  echo "$v"
+}
+
+# Sets JAVA_HOME to a JDK 22+: JAVA_HOME if it qualifies, else the newest under /usr/lib/jvm, else fails.
+ggml4j_find_jdk() {
+  local major
+  if [ -n "${JAVA_HOME:-}" ]; then
+    major=$(ggml4j_jdk_major "$JAVA_HOME")
+    if [ -n "$major" ] && [ "$major" -ge 22 ]; then
+      export PATH="$JAVA_HOME/bin:$PATH"
+      return 0
+    fi
+  fi
+  local best="" best_major=0 dir
+  for dir in /usr/lib/jvm/* /usr/local/lib/jvm/* /opt/java/* /opt/jdk*; do
+    [ -d "$dir" ] || continue
+    major=$(ggml4j_jdk_major "$dir")
+    if [ -n "$major" ] && [ "$major" -ge 22 ] && [ "$major" -gt "$best_major" ]; then
+      best=$dir
+      best_major=$major
+    fi
+  done
+  if [ -z "$best" ]; then
+    ggml4j_die "no JDK 22 or newer found (JAVA_HOME=${JAVA_HOME:-unset}; looked in /usr/lib/jvm, /usr/local/lib/jvm, /opt). Install one, e.g. Temurin 25, and set JAVA_HOME."
+  fi
+  export JAVA_HOME=$best
+  export PATH="$JAVA_HOME/bin:$PATH"
+}
