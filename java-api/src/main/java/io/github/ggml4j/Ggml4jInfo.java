@@ -1,5 +1,7 @@
 package io.github.ggml4j;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,7 +28,7 @@ public record Ggml4jInfo(String ggmlVersion, String ggmlCommit, String cpuMode, 
         Objects.requireNonNull(ggmlVersion);
         backends = List.copyOf(backends);
         devices = List.copyOf(devices);
-        cpuFeatures = Map.copyOf(cpuFeatures);
+        cpuFeatures = Collections.unmodifiableMap(new LinkedHashMap<>(cpuFeatures)); // keeps ggml's order
     }
 
     /**
