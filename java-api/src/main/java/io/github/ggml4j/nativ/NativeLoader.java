@@ -301,20 +301,26 @@ public final class NativeLoader {
             throw new NativeLibraryException("libggml4j in " + found.dir() + " has ABI version " + abi + ", this ggml4j expects "
                     + EXPECTED_ABI + ": rebuild the natives (./build.sh) or use the matching natives jar");
         }
-        String version = GgmlLib.ggml_version().getString(0);
-        if (!EXPECTED_GGML_VERSION.equals(version)) {
-            throw new NativeLibraryException("ggml in " + found.dir() + " is version " + version + ", the bindings were generated for "
-                    + EXPECTED_GGML_VERSION);
+        try {
+            String version = GgmlLib.ggml_version().getString(0);
+            if (!EXPECTED_GGML_VERSION.equals(version)) {
+                throw new NativeLibraryException("ggml in " + found.dir() + " is version " + version
+                        + ", the bindings were generated for " + EXPECTED_GGML_VERSION);
+            }
+            checkLayout("sizeof(struct ggml_tensor)", GgmlLib.GGML4J_SIZEOF_GGML_TENSOR(), ggml_tensor.sizeof());
+            checkLayout("sizeof(struct ggml_init_params)", GgmlLib.GGML4J_SIZEOF_GGML_INIT_PARAMS(), ggml_init_params.sizeof());
+            checkLayout("offsetof(ggml_tensor, data)", GgmlLib.GGML4J_OFFSETOF_TENSOR_DATA(), ggml_tensor.data$offset());
+            checkLayout("offsetof(ggml_tensor, name)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NAME(), ggml_tensor.name$offset());
+            checkLayout("offsetof(ggml_tensor, nb)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NB(), ggml_tensor.nb$offset());
+            checkLayout("GGML_MAX_DIMS", GgmlLib.GGML4J_GGML_MAX_DIMS(), GgmlLib.GGML_MAX_DIMS());
+            checkLayout("GGML_MAX_NAME", GgmlLib.GGML4J_GGML_MAX_NAME(), GgmlLib.GGML_MAX_NAME());
+            checkLayout("GGML_TYPE_COUNT", GgmlLib.GGML4J_GGML_TYPE_COUNT(), GgmlLib.GGML_TYPE_COUNT());
+            checkLayout("GGML_OP_COUNT", GgmlLib.GGML4J_GGML_OP_COUNT(), GgmlLib.GGML_OP_COUNT());
+        } catch (UnsatisfiedLinkError | ExceptionInInitializerError e) {
+            // the right ABI number but a missing symbol: a broken or hand-made build, not a raw linkage error
+            throw new NativeLibraryException("the native libraries in " + found.dir() + " report ABI version " + abi
+                    + " but lack a symbol the bindings need (" + e.getMessage() + "): rebuild the natives", e);
         }
-        checkLayout("sizeof(struct ggml_tensor)", GgmlLib.GGML4J_SIZEOF_GGML_TENSOR(), ggml_tensor.sizeof());
-        checkLayout("sizeof(struct ggml_init_params)", GgmlLib.GGML4J_SIZEOF_GGML_INIT_PARAMS(), ggml_init_params.sizeof());
-        checkLayout("offsetof(ggml_tensor, data)", GgmlLib.GGML4J_OFFSETOF_TENSOR_DATA(), ggml_tensor.data$offset());
-        checkLayout("offsetof(ggml_tensor, name)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NAME(), ggml_tensor.name$offset());
-        checkLayout("offsetof(ggml_tensor, nb)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NB(), ggml_tensor.nb$offset());
-        checkLayout("GGML_MAX_DIMS", GgmlLib.GGML4J_GGML_MAX_DIMS(), GgmlLib.GGML_MAX_DIMS());
-        checkLayout("GGML_MAX_NAME", GgmlLib.GGML4J_GGML_MAX_NAME(), GgmlLib.GGML_MAX_NAME());
-        checkLayout("GGML_TYPE_COUNT", GgmlLib.GGML4J_GGML_TYPE_COUNT(), GgmlLib.GGML_TYPE_COUNT());
-        checkLayout("GGML_OP_COUNT", GgmlLib.GGML4J_GGML_OP_COUNT(), GgmlLib.GGML_OP_COUNT());
     }
 
     private static void checkLayout(String what, int item, long expected) {
