@@ -119,6 +119,11 @@ public final class TensorQuantizer {
         NativeLoader.ensureLoaded();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment src = arena.allocateFrom(ValueLayout.JAVA_BYTE, data);
+            if (type == GgmlType.F32) {
+                // ggml has no to_float for F32 (it is the identity); quantize accepts F32, so this must too
+                return src.asSlice(0, (long) count * Float.BYTES)
+                        .toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN));
+            }
             MemorySegment dst = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, count));
             int st = GgmlLib.ggml4j_dequantize(type.id(), src, data.length, dst, count);
             if (st != NativeStatus.OK) {
