@@ -103,7 +103,7 @@ final class GgufParser {
             c.context("tensor", name);
             int nDims = c.i32("the dimension count");
             if (nDims <= 0 || nDims > Limits.MAX_DIMS) {
-                throw c.error("has " + Integer.toUnsignedString(nDims) + " dimensions; ggml allows 1 to "
+                throw c.error("dimension count " + Integer.toUnsignedString(nDims) + " is out of range; ggml allows 1 to "
                         + Limits.MAX_DIMS, at);
             }
             long[] ne = new long[nDims];

@@ -26,7 +26,7 @@ class GgufVocabTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("vocabFiles")
     void readsLikeGgml(Path vocab) {
         GgmlReference expected = GgmlReference.read(vocab);
@@ -36,7 +36,7 @@ class GgufVocabTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("vocabFiles")
     void roundTripsThroughTheWriter(Path vocab, @TempDir Path tmp) {
         Path copy = tmp.resolve("copy.gguf");
