@@ -82,6 +82,7 @@ public final class GgufArray implements GgufValue {
 
     /** All elements, decoded one by one as the list is read. */
     public List<GgufValue> values() {
+        mapping.check();
         return new View<>(this::get);
     }
 
@@ -92,6 +93,7 @@ public final class GgufArray implements GgufValue {
      */
     public List<String> strings() {
         expect(elementType == GgufValueType.STRING, "strings");
+        mapping.check();
         return new View<>(i -> {
             Objects.checkIndex(i, size);
             mapping.check();
