@@ -6,6 +6,7 @@ import io.github.ggml4j.internal.ggml.ggml_init_params;
 import io.github.ggml4j.internal.ggml.ggml_tensor;
 import io.github.ggml4j.nativ.NativeLoader;
 import io.github.ggml4j.nativ.NativeStatus;
+import io.github.ggml4j.nativ.Tensors;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -171,7 +172,7 @@ public final class OpHarness implements AutoCloseable {
     public static long[] shape(MemorySegment tensor) {
         long[] ne = new long[4];
         for (int i = 0; i < 4; i++) {
-            ne[i] = ggml_tensor.ne(tensor, i);
+            ne[i] = Tensors.ne(tensor, i);
         }
         return ne;
     }

@@ -1,0 +1,267 @@
+package io.github.ggml4j.arch;
+
+import io.github.ggml4j.NativeException;
+import io.github.ggml4j.internal.ggml.GgmlLib;
+import io.github.ggml4j.memory.KvCache;
+import io.github.ggml4j.nativ.GgmlContext;
+import io.github.ggml4j.nativ.Tensors;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The shared graph toolkit: what every architecture recipe builds its forward pass from. One instance builds
+ * one ggml graph for one micro-batch shape; the inputs it creates are filled by the decoder before compute.
+ *
+ * <p>Recipes call {@link #inputEmbeddings}, {@link #rmsNorm}, {@link #rope}, {@link #attention},
+ * {@link #swiglu}, {@link #selectOutputs} and {@link #outputHead}; shapes follow ggml's order
+ * ({@code ne[0]} first), as in the shape comments.
+ */
+public final class GraphBuilder implements AutoCloseable {
+
+    /** Sizes of the micro-batch the graph is built for; part of the graph-reuse key. */
+    public record Shape(int nTokens, int nKv, int nOutputs, boolean flashAttention) {
+    }
+
+    private final GgmlContext context;
+    private final MemorySegment ctx;
+    private final MemorySegment graph;
+    private final HParams hp;
+    private final KvCache cache;
+    private final Shape shape;
+
+    // inputs, filled by the decoder
+    private final MemorySegment inpTokens;   // [n_tokens] i32
+    private final MemorySegment inpPos;      // [n_tokens] i32
+    private final MemorySegment inpKIdxs;    // [n_tokens] i64: the cache cell of each token
+    private final MemorySegment inpVIdxs;    // [n_tokens] or [n_embd_v_gqa * n_tokens] i64
+    private final MemorySegment inpMask;     // [n_kv, n_tokens] f16 (flash attention) or f32
+    private final MemorySegment inpOutIds;   // [n_outputs] i32, or null when every token is an output
+    private MemorySegment logits;
+
+    public GraphBuilder(int maxNodes, HParams hp, KvCache cache, Shape shape) {
+        this.context = GgmlContext.forGraph(maxNodes);
+        this.ctx = context.handle();
+        this.graph = GgmlLib.ggml_new_graph_custom(ctx, maxNodes, false);
+        if (graph.equals(MemorySegment.NULL)) {
+            context.close();
+            throw new NativeException("ggml_new_graph_custom failed for " + maxNodes + " nodes");
+        }
+        this.hp = hp;
+        this.cache = cache;
+        this.shape = shape;
+        int n = shape.nTokens();
+        inpTokens = input("inp_tokens", GgmlLib.GGML_TYPE_I32(), n);
+        inpPos = input("inp_pos", GgmlLib.GGML_TYPE_I32(), n);
+        inpKIdxs = input("inp_k_idxs", GgmlLib.GGML_TYPE_I64(), n);
+        inpVIdxs = input("inp_v_idxs", GgmlLib.GGML_TYPE_I64(),
+                shape.flashAttention() ? n : (long) n * hp.nEmbdVGqa());
+        inpMask = input("inp_kq_mask", shape.flashAttention() ? GgmlLib.GGML_TYPE_F16() : GgmlLib.GGML_TYPE_F32(),
+                shape.nKv(), n);
+        inpOutIds = shape.nOutputs() == n ? null : input("inp_out_ids", GgmlLib.GGML_TYPE_I32(), shape.nOutputs());
+    }
+
+    private MemorySegment input(String name, int type, long... ne) {
+        MemorySegment t = context.newTensor(type, ne);
+        GgmlContext.setName(t, name);
+        GgmlLib.ggml_set_input(t);
+        return t;
+    }
+
+    public HParams hparams() {
+        return hp;
+    }
+
+    public Shape shape() {
+        return shape;
+    }
+
+    public MemorySegment graph() {
+        return graph;
+    }
+
+    public MemorySegment tokensInput() {
+        return inpTokens;
+    }
+
+    public MemorySegment positionsInput() {
+        return inpPos;
+    }
+
+    public MemorySegment kIndicesInput() {
+        return inpKIdxs;
+    }
+
+    public MemorySegment vIndicesInput() {
+        return inpVIdxs;
+    }
+
+    public MemorySegment maskInput() {
+        return inpMask;
+    }
+
+    /** The output-row selection input, or null when all tokens are outputs. */
+    public MemorySegment outIdsInput() {
+        return inpOutIds;
+    }
+
+    /** The logits tensor [n_vocab, n_outputs], once the recipe finished. */
+    public MemorySegment logits() {
+        return logits;
+    }
+
+    /** Marks the recipe's result and adds it to the graph. */
+    public void finish(MemorySegment result) {
+        GgmlLib.ggml_set_output(result);
+        GgmlContext.setName(result, "result_output");
+        expand(result);
+        logits = result;
+    }
+
+    public void expand(MemorySegment t) {
+        GgmlLib.ggml_build_forward_expand(graph, t);
+    }
+
+    // ---- basic ops ---------------------------------------------------------------------------------------
+
+    /** Token embeddings: rows of {@code tokEmbd} [n_embd, n_vocab] for the input tokens -> [n_embd, n_tokens]. */
+    public MemorySegment inputEmbeddings(MemorySegment tokEmbd) {
+        return GgmlLib.ggml_get_rows(ctx, tokEmbd, inpTokens);
+    }
+
+    /** RMSNorm over ne[0], then scaled by the weight (when not null). */
+    public MemorySegment rmsNorm(MemorySegment x, MemorySegment weight) {
+        MemorySegment cur = GgmlLib.ggml_rms_norm(ctx, x, hp.rmsEps());
+        return weight == null ? cur : GgmlLib.ggml_mul(ctx, cur, weight);
+    }
+
+    /** {@code w · x} (+ bias when not null): [n_in, n_out] × [n_in, n] -> [n_out, n]. */
+    public MemorySegment linear(MemorySegment w, MemorySegment x, MemorySegment bias) {
+        MemorySegment cur = GgmlLib.ggml_mul_mat(ctx, w, x);
+        return bias == null ? cur : GgmlLib.ggml_add(ctx, cur, bias);
+    }
+
+    public MemorySegment add(MemorySegment a, MemorySegment b) {
+        return GgmlLib.ggml_add(ctx, a, b);
+    }
+
+    public MemorySegment reshape3d(MemorySegment x, long ne0, long ne1, long ne2) {
+        return GgmlLib.ggml_reshape_3d(ctx, x, ne0, ne1, ne2);
+    }
+
+    /** Rotary position embedding of [head_dim, n_heads, n_tokens] at the input positions. */
+    public MemorySegment rope(MemorySegment x, MemorySegment freqFactors) {
+        return GgmlLib.ggml_rope_ext(ctx, x, inpPos, freqFactors == null ? MemorySegment.NULL : freqFactors,
+                hp.nRot(), hp.ropeType(), hp.nCtxOrig(), hp.ropeFreqBase(), hp.ropeFreqScale(),
+                0.0f, 1.0f, 32.0f, 1.0f);
+    }
+
+    /** SwiGLU feed-forward: down · (silu(gate · x) ⊙ (up · x)). */
+    public MemorySegment swiglu(MemorySegment x, MemorySegment up, MemorySegment gate, MemorySegment down) {
+        MemorySegment u = GgmlLib.ggml_mul_mat(ctx, up, x);     // [n_ff, n_tokens]
+        MemorySegment g = GgmlLib.ggml_mul_mat(ctx, gate, x);   // [n_ff, n_tokens]
+        MemorySegment h = GgmlLib.ggml_swiglu_split(ctx, g, u); // silu(g) * u
+        return GgmlLib.ggml_mul_mat(ctx, down, h);              // [n_embd, n_tokens]
+    }
+
+    /**
+     * Keeps only the rows whose logits were asked for (before the last residual add, as llama.cpp does), so
+     * the output head runs on n_outputs rows instead of n_tokens.
+     */
+    public MemorySegment selectOutputs(MemorySegment x) {
+        return inpOutIds == null ? x : GgmlLib.ggml_get_rows(ctx, x, inpOutIds);
+    }
+
+    /** Final norm and output projection: [n_embd, n_outputs] -> [n_vocab, n_outputs]. */
+    public MemorySegment outputHead(MemorySegment x, MemorySegment norm, MemorySegment output, MemorySegment bias) {
+        return linear(output, rmsNorm(x, norm), bias);
+    }
+
+    // ---- attention ---------------------------------------------------------------------------------------
+
+    /**
+     * Self-attention over the KV cache for layer {@code il}: stores this batch's K and V into the cache cells
+     * given by the index inputs, attends over the first n_kv cells with the causal mask, and projects with
+     * {@code wo} (+ {@code bo}).
+     *
+     * @param q [head_dim, n_head, n_tokens], already rotated
+     * @param k [head_dim, n_head_kv, n_tokens], already rotated
+     * @param v [head_dim_v, n_head_kv, n_tokens]
+     * @return [n_embd, n_tokens]
+     */
+    public MemorySegment attention(int il, MemorySegment q, MemorySegment k, MemorySegment v,
+                                   MemorySegment wo, MemorySegment bo) {
+        int nTokens = shape.nTokens();
+        int nKv = shape.nKv();
+        int headK = hp.nEmbdHeadK();
+        int headV = hp.nEmbdHeadV();
+        int nHeadKv = hp.nHeadKv();
+        long kvSize = cache.size();
+        boolean fa = shape.flashAttention();
+
+        // added together so the scheduler keeps them in one split, as llama.cpp does
+        expand(q);
+        expand(v);
+        expand(k);
+
+        MemorySegment kCache = cache.k(il); // [n_embd_k_gqa, kv_size]
+        MemorySegment vCache = cache.v(il); // [n_embd_v_gqa, kv_size], or its transpose without flash attention
+        int kType = Tensors.type(kCache);
+        int vType = Tensors.type(vCache);
+
+        // store K: [n_embd_k_gqa, n_tokens] rows into the cache rows of this batch's cells
+        MemorySegment k2 = GgmlLib.ggml_view_2d(ctx, k, hp.nEmbdKGqa(), nTokens, Tensors.nb(k, 2), 0);
+        expand(GgmlLib.ggml_set_rows(ctx, kCache, k2, inpKIdxs));
+        if (fa) {
+            MemorySegment v2 = GgmlLib.ggml_view_2d(ctx, v, hp.nEmbdVGqa(), nTokens, Tensors.nb(v, 2), 0);
+            expand(GgmlLib.ggml_set_rows(ctx, vCache, v2, inpVIdxs));
+        } else {
+            // transposed V cache: every element is its own row, placed by the per-element indices
+            MemorySegment vc = GgmlLib.ggml_is_contiguous(v) ? v : GgmlLib.ggml_cont(ctx, v);
+            MemorySegment vFlat = GgmlLib.ggml_reshape_2d(ctx, vc, 1, (long) hp.nEmbdVGqa() * nTokens);
+            MemorySegment vView = GgmlLib.ggml_reshape_2d(ctx, vCache, 1, GgmlLib.ggml_nelements(vCache));
+            expand(GgmlLib.ggml_set_rows(ctx, vView, vFlat, inpVIdxs));
+        }
+
+        // [head_dim, n_head_kv, n_kv] views of the first n_kv cells
+        MemorySegment kv = GgmlLib.ggml_view_4d(ctx, kCache, headK, nHeadKv, nKv, 1,
+                Tensors.rowSize(kType, headK), Tensors.rowSize(kType, hp.nEmbdKGqa()),
+                Tensors.rowSize(kType, (long) hp.nEmbdKGqa() * kvSize), 0);
+        MemorySegment vv;
+        if (fa) {
+            vv = GgmlLib.ggml_view_4d(ctx, vCache, headV, nHeadKv, nKv, 1,
+                    Tensors.rowSize(vType, headV), Tensors.rowSize(vType, hp.nEmbdVGqa()),
+                    Tensors.rowSize(vType, (long) hp.nEmbdVGqa() * kvSize), 0);
+        } else {
+            // [n_kv, n_head_kv, head_dim_v]: the transposed layout
+            vv = GgmlLib.ggml_view_4d(ctx, vCache, nKv, nHeadKv, headV, 1,
+                    Tensors.rowSize(vType, kvSize * headV), Tensors.rowSize(vType, kvSize),
+                    Tensors.rowSize(vType, kvSize * hp.nEmbdVGqa()), 0);
+        }
+
+        MemorySegment qp = GgmlLib.ggml_permute(ctx, q, 0, 2, 1, 3);  // [head_dim, n_tokens, n_head]
+        MemorySegment kp = GgmlLib.ggml_permute(ctx, kv, 0, 2, 1, 3); // [head_dim, n_kv, n_head_kv]
+        MemorySegment vp = GgmlLib.ggml_permute(ctx, vv, 0, 2, 1, 3);
+        float scale = hp.kqScale();
+        MemorySegment cur;
+        if (fa) {
+            cur = GgmlLib.ggml_flash_attn_ext(ctx, qp, kp, vp, inpMask, scale, 0.0f, 0.0f);
+            GgmlLib.ggml_prec_set_acc(cur, GgmlLib.GGML_PREC_F32());
+            // [head_dim_v, n_head, n_tokens] -> [n_embd_v, n_tokens]
+            cur = GgmlLib.ggml_reshape_2d(ctx, cur, (long) headV * hp.nHead(), nTokens);
+        } else {
+            MemorySegment kq = GgmlLib.ggml_mul_mat(ctx, kp, qp);   // [n_kv, n_tokens, n_head]
+            GgmlLib.ggml_prec_set_acc(kq, GgmlLib.GGML_PREC_F32());
+            kq = GgmlLib.ggml_soft_max_ext(ctx, kq, inpMask, scale, 0.0f);
+            MemorySegment kqv = GgmlLib.ggml_mul_mat(ctx, vp, kq); // [head_dim_v, n_tokens, n_head]
+            cur = GgmlLib.ggml_permute(ctx, kqv, 0, 2, 1, 3);      // [head_dim_v, n_head, n_tokens]
+            cur = GgmlLib.ggml_cont_2d(ctx, cur, (long) headV * hp.nHead(), nTokens);
+        }
+        expand(cur);
+        return linear(wo, cur, bo);
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}

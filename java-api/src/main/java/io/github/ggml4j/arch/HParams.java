@@ -1,0 +1,105 @@
+package io.github.ggml4j.arch;
+
+import io.github.ggml4j.ModelException;
+
+/**
+ * Hyper-parameters of a transformer, read from GGUF metadata by {@link HParamsReader} and checked here so
+ * that nothing past this point can feed ggml a shape it would assert on (case 33).
+ *
+ * @param arch          architecture name as in {@code general.architecture}
+ * @param nVocab        vocabulary size (rows of the embedding)
+ * @param nCtxTrain     context length the model was trained with
+ * @param nEmbd         embedding width
+ * @param nLayer        number of blocks
+ * @param nFf           feed-forward width
+ * @param nHead         attention heads (queries)
+ * @param nHeadKv       key/value heads (GQA when smaller than nHead)
+ * @param nEmbdHeadK    width of one key head
+ * @param nEmbdHeadV    width of one value head
+ * @param nRot          RoPE dimensions (at most nEmbdHeadK, even)
+ * @param ropeType      ggml rope mode (0 normal, 2 NeoX)
+ * @param ropeFreqBase  RoPE base frequency
+ * @param ropeFreqScale RoPE frequency scale (1 / linear scaling factor)
+ * @param nCtxOrig      original context length for YaRN-style scaling
+ * @param rmsEps        RMSNorm epsilon
+ * @param attnScale     attention scale, or 0 for 1/sqrt(head width)
+ * @param slidingWindow sliding-window size for attention, or 0 for none
+ */
+public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLayer, int nFf, int nHead, int nHeadKv,
+                      int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
+                      int nCtxOrig, float rmsEps, float attnScale, int slidingWindow) {
+
+    public static final int ROPE_NORMAL = 0;
+    public static final int ROPE_NEOX = 2;
+
+    public HParams {
+        positive("vocabulary size", nVocab);
+        positive("context length", nCtxTrain);
+        positive("embedding length", nEmbd);
+        positive("block count", nLayer);
+        positive("feed-forward length", nFf);
+        positive("head count", nHead);
+        positive("KV head count", nHeadKv);
+        positive("key head width", nEmbdHeadK);
+        positive("value head width", nEmbdHeadV);
+        if (nHead % nHeadKv != 0) {
+            throw new ModelException(arch + ": head_count_kv " + nHeadKv + " does not divide head_count " + nHead);
+        }
+        if (nRot <= 0 || nRot > nEmbdHeadK || nRot % 2 != 0) {
+            throw new ModelException(arch + ": RoPE dimension count " + nRot + " must be even and in 1.." + nEmbdHeadK);
+        }
+        if (ropeType != ROPE_NORMAL && ropeType != ROPE_NEOX) {
+            throw new ModelException(arch + ": unsupported RoPE type " + ropeType);
+        }
+        finitePositive("rope.freq_base", ropeFreqBase);
+        finitePositive("rope frequency scale", ropeFreqScale);
+        if (!(rmsEps > 0 && rmsEps < 1)) {
+            throw new ModelException(arch + ": layer_norm_rms_epsilon " + rmsEps + " is not in (0, 1)");
+        }
+        if (!Float.isFinite(attnScale) || attnScale < 0) {
+            throw new ModelException(arch + ": attention scale " + attnScale + " is not a finite non-negative number");
+        }
+        if (slidingWindow < 0) {
+            throw new ModelException(arch + ": sliding window " + slidingWindow + " is negative");
+        }
+        if (nCtxOrig <= 0) {
+            nCtxOrig = nCtxTrain;
+        }
+        // the widths below must fit ggml's int64 shapes and our int indexing
+        if ((long) nEmbdHeadK * nHead > Integer.MAX_VALUE || (long) nEmbdHeadV * nHead > Integer.MAX_VALUE) {
+            throw new ModelException(arch + ": attention width overflows");
+        }
+    }
+
+    private static void positive(String what, int v) {
+        if (v <= 0) {
+            throw new ModelException(what + " must be positive, got " + v);
+        }
+    }
+
+    private static void finitePositive(String what, float v) {
+        if (!Float.isFinite(v) || v <= 0) {
+            throw new ModelException(what + " must be a finite positive number, got " + v);
+        }
+    }
+
+    /** Width of all query heads together. */
+    public int nEmbdQ() {
+        return nEmbdHeadK * nHead;
+    }
+
+    /** Width of all key heads together (smaller than nEmbdQ with GQA). */
+    public int nEmbdKGqa() {
+        return nEmbdHeadK * nHeadKv;
+    }
+
+    /** Width of all value heads together. */
+    public int nEmbdVGqa() {
+        return nEmbdHeadV * nHeadKv;
+    }
+
+    /** The attention scale actually used. */
+    public float kqScale() {
+        return attnScale == 0 ? (float) (1.0 / Math.sqrt(nEmbdHeadK)) : attnScale;
+    }
+}

@@ -1,0 +1,79 @@
+package io.github.ggml4j.arch;
+
+import io.github.ggml4j.ModelException;
+import io.github.ggml4j.gguf.GgufMetadata;
+
+/**
+ * Reads the common transformer hyper-parameters from {@code <arch>.*} metadata keys, with llama.cpp's
+ * defaults where a key is optional. The one place hyper-parameters come from.
+ */
+public final class HParamsReader {
+
+    private final GgufMetadata md;
+    private final String arch;
+
+    public HParamsReader(GgufMetadata md, String arch) {
+        this.md = md;
+        this.arch = arch;
+    }
+
+    private String key(String suffix) {
+        return arch + "." + suffix;
+    }
+
+    public int requireInt(String suffix) {
+        return md.getInt(key(suffix));
+    }
+
+    public int intOr(String suffix, int fallback) {
+        return md.optInt(key(suffix)).orElse(fallback);
+    }
+
+    public float floatOr(String suffix, float fallback) {
+        return md.optFloat(key(suffix)).orElse(fallback);
+    }
+
+    /**
+     * The transformer hyper-parameters.
+     *
+     * @param ropeType   the architecture's RoPE mode
+     * @param nVocabHint the vocabulary size from the embedding tensor, used when no metadata gives it
+     */
+    public HParams read(int ropeType, int nVocabHint) {
+        int nEmbd = requireInt("embedding_length");
+        int nHead = requireInt("attention.head_count");
+        int nHeadKv = intOr("attention.head_count_kv", nHead);
+        if (nHead <= 0) {
+            throw new ModelException(arch + ": attention.head_count must be positive, got " + nHead);
+        }
+        int headK = intOr("attention.key_length", nEmbd / nHead);
+        int headV = intOr("attention.value_length", headK);
+        int nRot = intOr("rope.dimension_count", headK);
+        int nVocab = md.optInt(key("vocab_size")).orElse(
+                md.optArray("tokenizer.ggml.tokens").map(a -> a.size()).orElse(nVocabHint));
+
+        float freqScale = 1.0f;
+        String scaling = md.optString(key("rope.scaling.type")).orElse("none");
+        float factor = floatOr("rope.scaling.factor", floatOr("rope.scale_linear", 0.0f));
+        switch (scaling) {
+            case "none" -> {
+                if (factor != 0.0f && factor != 1.0f && md.optString(key("rope.scaling.type")).isEmpty()) {
+                    freqScale = 1.0f / factor; // old files: rope.scale_linear without a type
+                }
+            }
+            case "linear" -> {
+                if (factor != 0.0f) {
+                    freqScale = 1.0f / factor;
+                }
+            }
+            default -> throw new ModelException(arch + ": RoPE scaling '" + scaling + "' is not supported (none, linear)");
+        }
+        return new HParams(arch, nVocab, requireInt("context_length"), nEmbd, requireInt("block_count"),
+                requireInt("feed_forward_length"), nHead, nHeadKv, headK, headV, nRot, ropeType,
+                floatOr("rope.freq_base", 10000.0f), freqScale,
+                intOr("rope.scaling.original_context_length", 0),
+                md.getFloat(key("attention.layer_norm_rms_epsilon")),
+                floatOr("attention.scale", 0.0f),
+                intOr("attention.sliding_window", 0));
+    }
+}

@@ -1,0 +1,38 @@
+package io.github.ggml4j.arch;
+
+import io.github.ggml4j.ModelException;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The architectures ggml4j can run, by {@code general.architecture}. */
+public final class Recipes {
+
+    private static final Map<String, Recipe<?>> BY_NAME = new TreeMap<>();
+
+    static {
+        register(new LlamaRecipe());
+        register(new Qwen2Recipe());
+    }
+
+    private Recipes() {
+    }
+
+    private static void register(Recipe<?> r) {
+        BY_NAME.put(r.name(), r);
+    }
+
+    /** The recipe for an architecture, or a ModelException listing the supported ones (case 34). */
+    public static Recipe<?> forArchitecture(String arch) {
+        Recipe<?> r = BY_NAME.get(arch);
+        if (r == null) {
+            throw new ModelException("unsupported architecture '" + arch + "'; supported: " + String.join(", ", BY_NAME.keySet()));
+        }
+        return r;
+    }
+
+    public static List<String> supported() {
+        return List.copyOf(BY_NAME.keySet());
+    }
+}

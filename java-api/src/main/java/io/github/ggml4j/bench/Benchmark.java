@@ -1,0 +1,106 @@
+package io.github.ggml4j.bench;
+
+import io.github.ggml4j.model.Model;
+import io.github.ggml4j.session.Session;
+import io.github.ggml4j.session.SessionOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * Measures prompt processing and generation speed the way llama-bench does, so the figures compare: random
+ * tokens (BOS first when the model adds one), one warm-up run, the context sized to the test, the cache
+ * cleared before each repetition, rates averaged over repetitions.
+ *
+ * {@snippet :
+ * List<BenchResult> results = Benchmark.run(model, BenchOptions.defaults(2));
+ * }
+ */
+public final class Benchmark {
+
+    private Benchmark() {
+    }
+
+    public static List<BenchResult> run(Model model, BenchOptions o) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(o, "options");
+        List<BenchResult> results = new ArrayList<>();
+        if (o.promptTokens() > 0) {
+            results.add(prompt(model, o));
+        }
+        if (o.genTokens() > 0) {
+            results.add(generation(model, o));
+        }
+        return results;
+    }
+
+    private static SessionOptions session(BenchOptions o, int context) {
+        return SessionOptions.defaults().withContextSize(context).withThreads(o.threads())
+                .withBatchSize(Math.min(o.batchSize(), context)).withFlashAttention(o.flashAttention());
+    }
+
+    private static BenchResult prompt(Model model, BenchOptions o) {
+        int n = o.promptTokens();
+        Random random = new Random(1);
+        int vocab = model.info().hyperParameters().vocabularySize();
+        int bos = model.beginOfSequenceToken();
+        double[] rates = new double[o.repetitions()];
+        try (Session s = model.newSession(session(o, n))) {
+            s.evaluate(randomTokens(random, n, vocab, bos)); // warm-up
+            for (int r = 0; r < o.repetitions(); r++) {
+                s.clear();
+                int[] tokens = randomTokens(random, n, vocab, bos);
+                long t0 = System.nanoTime();
+                s.evaluate(tokens);
+                rates[r] = n * 1e9 / (System.nanoTime() - t0);
+            }
+        }
+        return summarize("pp" + n, n, rates);
+    }
+
+    private static BenchResult generation(Model model, BenchOptions o) {
+        int n = o.genTokens();
+        Random random = new Random(2);
+        int vocab = model.info().hyperParameters().vocabularySize();
+        int bos = model.beginOfSequenceToken();
+        double[] rates = new double[o.repetitions()];
+        try (Session s = model.newSession(session(o, n))) {
+            s.evaluate(bos >= 0 ? bos : random.nextInt(vocab)); // warm-up: one token
+            for (int r = 0; r < o.repetitions(); r++) {
+                s.clear();
+                int token = bos >= 0 ? bos : random.nextInt(vocab);
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    s.evaluate(token);
+                    token = random.nextInt(vocab);
+                }
+                rates[r] = n * 1e9 / (System.nanoTime() - t0);
+            }
+        }
+        return summarize("tg" + n, n, rates);
+    }
+
+    private static int[] randomTokens(Random random, int n, int vocab, int bos) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = i == 0 && bos >= 0 ? bos : random.nextInt(vocab);
+        }
+        return t;
+    }
+
+    private static BenchResult summarize(String test, int tokens, double[] rates) {
+        double mean = 0;
+        for (double r : rates) {
+            mean += r;
+        }
+        mean /= rates.length;
+        double var = 0;
+        for (double r : rates) {
+            var += (r - mean) * (r - mean);
+        }
+        double sd = rates.length > 1 ? Math.sqrt(var / (rates.length - 1)) : 0;
+        return new BenchResult(test, tokens, mean, sd, rates.length);
+    }
+}

@@ -1,0 +1,99 @@
+package io.github.ggml4j.runtime;
+
+import io.github.ggml4j.ModelException;
+import io.github.ggml4j.arch.HParams;
+import io.github.ggml4j.arch.Recipe;
+import io.github.ggml4j.arch.Recipes;
+import io.github.ggml4j.gguf.GgufFile;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The native side of a model: the GGUF file and its mapping, hyper-parameters, the recipe and its bound
+ * weights. One owner: {@link #close()} frees the weights, then unmaps the file.
+ */
+public final class LoadedModel implements AutoCloseable {
+
+    private final GgufFile file;
+    private final HParams hp;
+    private final Recipe<Object> recipe;
+    private final Object weights;
+    private final WeightStore store;
+    private final WeightLoader.Placement placement;
+    private final int weightTensors;
+
+    private LoadedModel(GgufFile file, HParams hp, Recipe<Object> recipe, Object weights, WeightStore store,
+                        WeightLoader.Placement placement) {
+        this.file = file;
+        this.hp = hp;
+        this.recipe = recipe;
+        this.weights = weights;
+        this.store = store;
+        this.placement = placement;
+        this.weightTensors = file.tensors().size();
+    }
+
+    /** Opens, validates and maps a model. Everything opened is closed again when this throws. */
+    @SuppressWarnings("unchecked")
+    public static LoadedModel load(Path path, WeightLoader.Placement placement) {
+        Objects.requireNonNull(path, "path");
+        GgufFile file = GgufFile.open(path);
+        try {
+            String arch = file.metadata().architecture();
+            Recipe<Object> recipe = (Recipe<Object>) Recipes.forArchitecture(arch);
+            HParams hp = recipe.hparams(file.metadata());
+            WeightLoader loader = new WeightLoader(file, placement, hp.nLayer());
+            Object weights;
+            try {
+                weights = recipe.bind(loader, hp);
+            } catch (RuntimeException e) {
+                loader.abandon();
+                throw e;
+            }
+            WeightStore store = loader.finish();
+            return new LoadedModel(file, hp, recipe, weights, store, placement);
+        } catch (ModelException e) {
+            file.close();
+            throw new ModelException(path.getFileName() + ": " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    public GgufFile file() {
+        return file;
+    }
+
+    public HParams hparams() {
+        return hp;
+    }
+
+    public Recipe<Object> recipe() {
+        return recipe;
+    }
+
+    public Object weights() {
+        return weights;
+    }
+
+    public WeightStore store() {
+        return store;
+    }
+
+    public WeightLoader.Placement placement() {
+        return placement;
+    }
+
+    /** Upper bound on graph nodes for one forward pass (llama.cpp uses a similar multiple of the tensor count). */
+    public int maxGraphNodes() {
+        return Math.max(2048, 16 * weightTensors + 64 * hp.nLayer());
+    }
+
+    @Override
+    public void close() {
+        store.close();
+        file.close();
+    }
+}

@@ -1,0 +1,43 @@
+package io.github.ggml4j.runtime;
+
+import io.github.ggml4j.model.Model;
+
+/**
+ * The bridge from the exported {@link Model} facade to its native side, for ggml4j's own packages (the JDK's
+ * "shared secrets" pattern): nothing native appears in Model's public API.
+ */
+public final class ModelAccess {
+
+    /** What Model offers its own library. */
+    public interface Accessor {
+        /** The native model; throws ResourceClosedException after close. */
+        LoadedModel loaded(Model model);
+
+        /** Registers a child (session) that the model closes first when it is closed. */
+        void track(Model model, AutoCloseable child);
+
+        void untrack(Model model, AutoCloseable child);
+    }
+
+    private static volatile Accessor accessor;
+
+    private ModelAccess() {
+    }
+
+    public static void register(Accessor a) {
+        accessor = a;
+    }
+
+    public static Accessor get() {
+        Accessor a = accessor;
+        if (a == null) {
+            try {
+                Class.forName(Model.class.getName(), true, Model.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+            a = accessor;
+        }
+        return a;
+    }
+}

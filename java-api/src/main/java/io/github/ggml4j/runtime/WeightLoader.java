@@ -1,0 +1,192 @@
+package io.github.ggml4j.runtime;
+
+import io.github.ggml4j.ModelException;
+import io.github.ggml4j.arch.WeightSource;
+import io.github.ggml4j.arch.WeightUse;
+import io.github.ggml4j.gguf.GgmlType;
+import io.github.ggml4j.gguf.GgufFile;
+import io.github.ggml4j.gguf.GgufTensorInfo;
+import io.github.ggml4j.internal.ggml.GgmlLib;
+import io.github.ggml4j.internal.ggml.ggml_tensor;
+import io.github.ggml4j.nativ.GgmlContext;
+import io.github.ggml4j.nativ.Tensors;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Binds a recipe's weights: checks each one against the file (case 32), asks the backends which buffer type
+ * can run its operation, and creates its ggml tensor in that buffer type's group. {@link #finish} then
+ * allocates the groups: zero-copy over the file mapping for plain CPU weights, copies for repacked and GPU
+ * weights.
+ */
+public final class WeightLoader implements WeightSource {
+
+    /**
+     * Where weights go.
+     *
+     * @param mmap      plain CPU weights stay in the file mapping (zero-copy)
+     * @param repack    weights whose type has a faster CPU layout are repacked (copied) into it
+     * @param gpuLayers how many of the last blocks (and, beyond the block count, the output head) go to GPUs
+     */
+    public record Placement(boolean mmap, boolean repack, int gpuLayers) {
+        public Placement {
+            if (gpuLayers < 0) {
+                throw new IllegalArgumentException("gpuLayers must be >= 0, got " + gpuLayers);
+            }
+        }
+    }
+
+    /** A tensor created for a weight, with the file tensor holding its data. */
+    record Bound(MemorySegment tensor, GgufTensorInfo source, MemorySegment buft) {
+    }
+
+    private final GgufFile file;
+    private final Placement placement;
+    private final int nLayer;
+    private final Devices devices = Devices.get();
+    private final Map<MemorySegment, GgmlContext> groups = new LinkedHashMap<>();
+    private final Map<String, Bound> bound = new HashMap<>();
+    private final List<Bound> order = new ArrayList<>();
+
+    public WeightLoader(GgufFile file, Placement placement, int nLayer) {
+        this.file = file;
+        this.placement = placement;
+        this.nLayer = nLayer;
+    }
+
+    @Override
+    public boolean has(String name) {
+        return file.tensor(name).isPresent();
+    }
+
+    @Override
+    public MemorySegment require(String name, WeightUse use, int layer, long... shape) {
+        return bind(name, name, use, layer, shape, true);
+    }
+
+    @Override
+    public MemorySegment optional(String name, WeightUse use, int layer, long... shape) {
+        return bind(name, name, use, layer, shape, false);
+    }
+
+    @Override
+    public MemorySegment requireOrTie(String name, String fallback, WeightUse use, int layer, long... shape) {
+        if (has(name)) {
+            return require(name, use, layer, shape);
+        }
+        return bind(name, fallback, use, layer, shape, true);
+    }
+
+    private MemorySegment bind(String name, String sourceName, WeightUse use, int layer, long[] shape, boolean required) {
+        Bound existing = bound.get(name);
+        if (existing != null) {
+            return existing.tensor();
+        }
+        Optional<GgufTensorInfo> found = file.tensor(sourceName);
+        if (found.isEmpty()) {
+            if (required) {
+                throw new ModelException("missing tensor '" + sourceName + "'" + (name.equals(sourceName) ? "" : " (for " + name + ")"));
+            }
+            return null;
+        }
+        GgufTensorInfo info = found.get();
+        long[] actual = info.shape();
+        if (!Arrays.equals(actual, shape)) {
+            throw new ModelException("tensor '" + sourceName + "' has shape " + Arrays.toString(actual) + ", expected "
+                    + Arrays.toString(shape));
+        }
+        MemorySegment buft = chooseBuft(info, use, layer);
+        GgmlContext group = groups.computeIfAbsent(buft, b -> GgmlContext.forTensors(4096));
+        MemorySegment t = group.newTensor(info.type().id(), shape);
+        GgmlContext.setName(t, name);
+        Bound b = new Bound(t, info, buft);
+        bound.put(name, b);
+        order.add(b);
+        return t;
+    }
+
+    /** The first buffer type, in preference order for the layer's device, whose backend supports the use. */
+    private MemorySegment chooseBuft(GgufTensorInfo info, WeightUse use, int layer) {
+        List<MemorySegment[]> candidates = new ArrayList<>(); // {device, buft}
+        boolean onGpu = !devices.gpus().isEmpty() && placement.gpuLayers() > 0
+                && layer != WeightSource.INPUT
+                && (layer == WeightSource.OUTPUT ? placement.gpuLayers() > nLayer : layer >= nLayer - placement.gpuLayers());
+        if (onGpu) {
+            MemorySegment gpu = devices.gpus().get(0);
+            candidates.add(new MemorySegment[] {gpu, GgmlLib.ggml_backend_dev_buffer_type(gpu)});
+        }
+        if (placement.repack() && use == WeightUse.MUL_MAT) {
+            for (MemorySegment extra : devices.cpuExtraBufts()) {
+                candidates.add(new MemorySegment[] {devices.cpu(), extra});
+            }
+        }
+        candidates.add(new MemorySegment[] {devices.cpu(), devices.cpuBuft()});
+        for (MemorySegment[] c : candidates) {
+            if (supports(info, use, c[0], c[1])) {
+                return c[1];
+            }
+        }
+        throw new ModelException("tensor '" + info.name() + "' of type " + info.type() + " cannot be used for " + use
+                + " by any backend of this build");
+    }
+
+    /** Builds the use's operation on a stand-in of the weight and asks the device (as llama.cpp does). */
+    private boolean supports(GgufTensorInfo info, WeightUse use, MemorySegment dev, MemorySegment buft) {
+        if (info.type() != GgmlType.F32 && (use == WeightUse.MUL || use == WeightUse.ADD || use == WeightUse.ROPE)) {
+            return false; // norms, biases and frequency factors are read as F32 by the kernels
+        }
+        try (GgmlContext probe = GgmlContext.forTensors(8)) {
+            long[] ne = info.shape();
+            MemorySegment w = probe.newTensor(info.type().id(), ne);
+            long ne1 = ne.length > 1 ? ne[1] : 1;
+            MemorySegment op = switch (use) {
+                case MUL_MAT -> GgmlLib.ggml_mul_mat(probe.handle(), w,
+                        probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0], 512));
+                case GET_ROWS -> GgmlLib.ggml_get_rows(probe.handle(), w, probe.newTensor(GgmlLib.GGML_TYPE_I32(), 512));
+                case MUL -> GgmlLib.ggml_mul(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0], ne1), w);
+                case ADD -> GgmlLib.ggml_add(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0], ne1), w);
+                case ROPE -> GgmlLib.ggml_rope_ext(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0] * 2, 1, 512),
+                        probe.newTensor(GgmlLib.GGML_TYPE_I32(), 512), w, (int) ne[0] * 2, 0, 0, 10000f, 1f, 0f, 1f, 32f, 1f);
+            };
+            MemorySegment dummy = GgmlLib.ggml_backend_buft_alloc_buffer(buft, 0);
+            MemorySegment ws = Tensors.struct(w);
+            ggml_tensor.buffer(ws, dummy);
+            try {
+                return GgmlLib.ggml_backend_dev_supports_op(dev, op);
+            } finally {
+                ggml_tensor.buffer(ws, MemorySegment.NULL);
+                if (!dummy.equals(MemorySegment.NULL)) {
+                    GgmlLib.ggml_backend_buffer_free(dummy);
+                }
+            }
+        }
+    }
+
+    /** Allocates every group and fills it from the file; the loader is spent afterwards. */
+    public WeightStore finish() {
+        WeightStore store = new WeightStore(file, placement.mmap(), devices.cpuBuft());
+        try {
+            for (Map.Entry<MemorySegment, GgmlContext> g : groups.entrySet()) {
+                List<Bound> members = order.stream().filter(b -> b.buft().equals(g.getKey())).toList();
+                store.addGroup(g.getKey(), g.getValue(), members);
+            }
+            return store;
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Frees the groups when binding failed before {@link #finish}. */
+    public void abandon() {
+        groups.values().forEach(GgmlContext::close);
+        groups.clear();
+    }
+}

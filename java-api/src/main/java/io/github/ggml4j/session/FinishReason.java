@@ -1,0 +1,13 @@
+package io.github.ggml4j.session;
+
+/** Why generation stopped. */
+public enum FinishReason {
+    /** The model produced an end-of-generation token (EOS, EOT ...). */
+    END_OF_GENERATION,
+    /** The requested number of tokens was generated. */
+    MAX_TOKENS,
+    /** The context is full (case 37). */
+    CONTEXT_FULL,
+    /** A stop string was produced. */
+    STOP_STRING
+}

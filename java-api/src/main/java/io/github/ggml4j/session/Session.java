@@ -1,0 +1,303 @@
+package io.github.ggml4j.session;
+
+import io.github.ggml4j.CancelledException;
+import io.github.ggml4j.ContextOverflowException;
+import io.github.ggml4j.GenerationException;
+import io.github.ggml4j.ResourceClosedException;
+import io.github.ggml4j.arch.HParams;
+import io.github.ggml4j.gguf.GgmlType;
+import io.github.ggml4j.model.Model;
+import io.github.ggml4j.runtime.Decoder;
+import io.github.ggml4j.runtime.LoadedModel;
+import io.github.ggml4j.runtime.ModelAccess;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A conversation state over a {@link Model}: its own KV cache, compute buffers and threads. One thread at a
+ * time uses a session (calls are serialized); many sessions may run at once on one model.
+ *
+ * {@snippet :
+ * try (Session s = model.newSession(SessionOptions.defaults().withContextSize(2048))) {
+ *     Generation g = s.generate("The capital of France is", GenerateOptions.greedy(16));
+ *     System.out.println(g.text());
+ * }
+ * }
+ */
+public final class Session implements AutoCloseable {
+
+    private final Model model;
+    private final LoadedModel loaded;
+    private final Decoder decoder;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile boolean closing;
+    private boolean closed;
+    private int logitRows;
+
+    /** A session on {@code model}; the same as {@link Model#newSession(SessionOptions)}. */
+    public Session(Model model, SessionOptions options) {
+        this.model = Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(options, "options");
+        ModelAccess.Accessor access = ModelAccess.get();
+        this.loaded = access.loaded(model);
+        HParams hp = loaded.hparams();
+        int ctx = options.contextSize() == 0 ? Math.min(4096, hp.nCtxTrain()) : options.contextSize();
+        this.decoder = new Decoder(loaded, new Decoder.Options(ctx, Math.min(options.batchSize(), ctx),
+                options.threads(), options.flashAttention(), GgmlType.fromName(options.kvCacheType())));
+        try {
+            access.track(model, this);
+        } catch (RuntimeException e) {
+            decoder.close();
+            throw e;
+        }
+    }
+
+    /** The model this session belongs to. */
+    public Model model() {
+        return model;
+    }
+
+    /** Positions this session can hold. */
+    public int contextSize() {
+        return decoder.cache().capacity();
+    }
+
+    /** Positions in use: the position the next token gets. */
+    public int position() {
+        lock.lock();
+        try {
+            ensureOpen();
+            return decoder.cache().used();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Appends tokens to the context and evaluates them; afterwards {@link #logits()} holds the last token's.
+     *
+     * @throws ContextOverflowException if they do not fit the remaining context
+     * @throws IllegalArgumentException if an id is outside the vocabulary
+     * @throws CancelledException       if {@link #cancel()} was called meanwhile (the context is left as before)
+     */
+    public void evaluate(int... tokens) {
+        Objects.requireNonNull(tokens, "tokens");
+        lock.lock();
+        try {
+            ensureOpen();
+            run(() -> logitRows = decoder.evaluate(tokens, 0, tokens.length, false));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A copy of the last evaluated token's logits (one per vocabulary entry). */
+    public float[] logits() {
+        lock.lock();
+        try {
+            ensureOpen();
+            requireLogits();
+            return decoder.logits(logitRows - 1);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A read-only view of the last token's logits without copying. Valid until the next call that evaluates
+     * tokens or closes the session; reading it later gives undefined values or a {@link IllegalStateException}.
+     */
+    public FloatBuffer logitsView() {
+        lock.lock();
+        try {
+            ensureOpen();
+            requireLogits();
+            MemorySegment seg = decoder.logitsSegment(logitRows - 1);
+            return seg.asByteBuffer().order(ByteOrder.nativeOrder()).asReadOnlyBuffer().asFloatBuffer();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void requireLogits() {
+        if (logitRows == 0) {
+            throw new IllegalStateException("no logits yet: evaluate tokens first");
+        }
+    }
+
+    /**
+     * Generates greedily after the given prompt tokens (appended to what the session already holds).
+     *
+     * @param listener receives each token as it is generated; may be null
+     */
+    public Generation generate(int[] promptTokens, GenerateOptions options, TokenListener listener) {
+        Objects.requireNonNull(promptTokens, "promptTokens");
+        Objects.requireNonNull(options, "options");
+        if (promptTokens.length == 0) {
+            throw new IllegalArgumentException("the prompt has no tokens");
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            return run(() -> generateLocked(promptTokens, options, listener));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Generation generateLocked(int[] prompt, GenerateOptions options, TokenListener listener) {
+        int free = decoder.cache().capacity() - decoder.cache().used();
+        if (prompt.length > free) {
+            throw new ContextOverflowException("the prompt has " + prompt.length + " tokens but only " + free + " of "
+                    + decoder.cache().capacity() + " context positions are free", prompt.length, free);
+        }
+        long t0 = System.nanoTime();
+        logitRows = decoder.evaluate(prompt, 0, prompt.length, false);
+        long t1 = System.nanoTime();
+        int[] out = new int[Math.min(options.maxTokens(), 1024)];
+        int n = 0;
+        FinishReason reason = FinishReason.MAX_TOKENS;
+        int[] one = new int[1];
+        while (true) {
+            int next = argmax(decoder.logitsSegment(logitRows - 1));
+            if (loaded.hparams() != null && isEndOfGeneration(next)) {
+                reason = FinishReason.END_OF_GENERATION;
+                break;
+            }
+            if (n == out.length) {
+                out = Arrays.copyOf(out, Math.min(options.maxTokens(), out.length * 2));
+            }
+            out[n++] = next;
+            if (listener != null) {
+                listener.onToken(next, "");
+            }
+            if (n >= options.maxTokens()) {
+                break;
+            }
+            if (decoder.cache().used() >= decoder.cache().capacity()) {
+                reason = FinishReason.CONTEXT_FULL;
+                break;
+            }
+            if (closing) {
+                throw new ResourceClosedException("session closed during generation");
+            }
+            one[0] = next;
+            logitRows = decoder.evaluate(one, 0, 1, false);
+        }
+        long t2 = System.nanoTime();
+        return new Generation("", Arrays.copyOf(out, n), prompt.length, reason, t1 - t0, t2 - t1);
+    }
+
+    private boolean isEndOfGeneration(int token) {
+        return false;
+    }
+
+    /**
+     * The most likely token; ties go to the lowest id. Non-finite logits mean broken weights (NaN/Inf) and stop
+     * generation instead of emitting garbage.
+     */
+    static int argmax(MemorySegment logits) {
+        long n = logits.byteSize() / 4;
+        int best = -1;
+        float bestValue = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            float v = logits.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (!Float.isFinite(v)) {
+                throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + i
+                        + "; its weights are probably broken (NaN or Inf)");
+            }
+            if (best < 0 || v > bestValue) {
+                best = i;
+                bestValue = v;
+            }
+        }
+        return best;
+    }
+
+    /** Forgets the whole context. */
+    public void clear() {
+        lock.lock();
+        try {
+            ensureOpen();
+            decoder.cache().clear();
+            logitRows = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Forgets every position at or after {@code position} (to regenerate or edit the end). */
+    public void truncate(int position) {
+        lock.lock();
+        try {
+            ensureOpen();
+            decoder.cache().truncate(position);
+            logitRows = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Asks a running evaluation or generation on another thread to stop soon; it ends with a
+     * {@link CancelledException} and the session stays usable. Does nothing when idle.
+     */
+    public void cancel() {
+        decoder.requestCancel();
+    }
+
+    private interface Work<T> {
+        T run();
+    }
+
+    private <T> T run(Work<T> work) {
+        try {
+            return work.run();
+        } catch (CancelledException e) {
+            if (closing) {
+                throw new ResourceClosedException("session closed during computation");
+            }
+            throw e;
+        }
+    }
+
+    private void run(Runnable work) {
+        run(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    private void ensureOpen() {
+        if (closed || closing) {
+            throw new ResourceClosedException("session is closed");
+        }
+    }
+
+    /**
+     * Frees the session's native resources. A computation running on another thread is cancelled and this
+     * waits for it to stop; that thread gets a {@link ResourceClosedException}.
+     */
+    @Override
+    public void close() {
+        closing = true;
+        decoder.requestCancel();
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            decoder.close();
+        } finally {
+            lock.unlock();
+        }
+        ModelAccess.get().untrack(model, this);
+    }
+}
