@@ -9,6 +9,7 @@ module io.github.ggml4j {
 
     exports io.github.ggml4j;
     exports io.github.ggml4j.gguf;
+    exports io.github.ggml4j.tokenizer;
 
     // internal, for ggml4j's own modules only
     exports io.github.ggml4j.nativ to io.github.ggml4j.quantize;
