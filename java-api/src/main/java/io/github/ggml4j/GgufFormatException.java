@@ -19,6 +19,11 @@ public final class GgufFormatException extends Ggml4jException {
         this.offset = offset;
     }
 
+    public GgufFormatException(String message, long offset, Throwable cause) {
+        super(offset >= 0 ? message + " (at byte " + offset + ")" : message, cause);
+        this.offset = offset;
+    }
+
     public GgufFormatException(String message, Throwable cause) {
         super(message, cause);
         this.offset = -1;
