@@ -8,9 +8,11 @@ module io.github.ggml4j {
     requires io.github.ggml4j.bindings;
 
     exports io.github.ggml4j;
+    exports io.github.ggml4j.bench;
     exports io.github.ggml4j.gguf;
     exports io.github.ggml4j.model;
     exports io.github.ggml4j.session;
+    exports io.github.ggml4j.tokenizer;
 
     // internal, for ggml4j's own modules only
     exports io.github.ggml4j.nativ to io.github.ggml4j.quantize;

@@ -57,6 +57,7 @@ class GgufMalformedTest {
 
     /** Opens the bytes as a file; expects a GgufFormatException mentioning {@code fragment}. */
     private GgufFormatException rejects(byte[] bytes, String fragment) {
+        GgufFuzzSeeds.save(bytes);
         Path p = write(bytes);
         long before = Alloc.now();
         GgufFormatException e = assertThrows(GgufFormatException.class, () -> GgufFile.open(p).close());
