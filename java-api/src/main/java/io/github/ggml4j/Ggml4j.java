@@ -55,7 +55,8 @@ public final class Ggml4j {
             }
         }
         return new Ggml4jInfo(rt.ggmlVersion(), rt.ggmlCommit(), rt.cpuMode(), rt.cpuVariant(),
-                rt.libraryDir().toString(), rt.source(), backends, devices, features, defaultThreads());
+                rt.libraryDir().toString(), rt.source(), backends, devices, features, defaultThreads(),
+                rt.referenceBinDir().map(Object::toString).orElse(""));
     }
 
     /** The thread count used when none is given: the number of available processors. */

@@ -19,13 +19,16 @@ import java.util.Objects;
  * @param devices        devices across all backends
  * @param cpuFeatures    the CPU backend's feature flags (e.g. {@code AVX2=1})
  * @param defaultThreads the thread count ggml4j uses when none is given
+ * @param referenceTools where llama.cpp's reference tools (llama-bench ...) built from the same ggml are, or
+ *                       an empty string when this build has none
  */
 public record Ggml4jInfo(String ggmlVersion, String ggmlCommit, String cpuMode, String cpuVariant, String libraryDir,
                          String librarySource, List<Backend> backends, List<Device> devices,
-                         Map<String, String> cpuFeatures, int defaultThreads) {
+                         Map<String, String> cpuFeatures, int defaultThreads, String referenceTools) {
 
     public Ggml4jInfo {
         Objects.requireNonNull(ggmlVersion);
+        Objects.requireNonNull(referenceTools);
         backends = List.copyOf(backends);
         devices = List.copyOf(devices);
         cpuFeatures = Collections.unmodifiableMap(new LinkedHashMap<>(cpuFeatures)); // keeps ggml's order

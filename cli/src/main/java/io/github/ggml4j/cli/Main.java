@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "ggml4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run quantized LLMs in the JVM over ggml.",
-        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

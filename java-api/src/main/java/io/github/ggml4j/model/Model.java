@@ -1,12 +1,16 @@
 package io.github.ggml4j.model;
 
+import io.github.ggml4j.ModelException;
 import io.github.ggml4j.ResourceClosedException;
 import io.github.ggml4j.arch.HParams;
+import io.github.ggml4j.gguf.GgmlType;
+import io.github.ggml4j.gguf.GgufTensorInfo;
 import io.github.ggml4j.runtime.LoadedModel;
 import io.github.ggml4j.runtime.ModelAccess;
 import io.github.ggml4j.runtime.WeightLoader;
 import io.github.ggml4j.session.Session;
 import io.github.ggml4j.session.SessionOptions;
+import io.github.ggml4j.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,21 +96,43 @@ public final class Model implements AutoCloseable {
         LoadedModel lm = loaded();
         HParams hp = lm.hparams();
         String name = lm.file().metadata().optString("general.name").orElse(path.getFileName().toString());
+        long params = 0;
+        long bytes = 0;
+        java.util.Map<GgmlType, Long> byType = new java.util.EnumMap<>(GgmlType.class);
+        for (GgufTensorInfo t : lm.file().tensors()) {
+            params += t.elementCount();
+            bytes += t.byteSize();
+            byType.merge(t.type(), t.byteSize(), Long::sum);
+        }
+        String mainType = byType.entrySet().stream().max(java.util.Map.Entry.comparingByValue())
+                .map(e -> e.getKey().name()).orElse("none");
         return new ModelInfo(hp.arch(), name,
                 new HyperParameters(hp.nVocab(), hp.nCtxTrain(), hp.nEmbd(), hp.nLayer(), hp.nFf(), hp.nHead(),
                         hp.nHeadKv(), hp.nEmbdHeadK(), hp.ropeFreqBase(), hp.rmsEps()),
                 lm.file().tensors().size(), lm.file().fileSize(), lm.store().mappedBytes(), lm.store().copiedBytes(),
-                lm.store().summary());
+                lm.store().summary(), params, bytes, mainType);
+    }
+
+    /**
+     * The model's tokenizer.
+     *
+     * @throws ModelException if the file has no vocabulary ({@code tokenizer.ggml.*} metadata)
+     */
+    public Tokenizer tokenizer() {
+        return loaded().tokenizer().orElseThrow(() -> new ModelException(path.getFileName()
+                + " has no tokenizer metadata; use the token-id methods"));
+    }
+
+    /** Whether the file has a vocabulary, so text can be tokenized. */
+    public boolean hasTokenizer() {
+        return loaded().tokenizer().isPresent();
     }
 
     /**
      * The BOS token id when the model's tokenizer adds one at the start of a prompt, else -1.
      */
     public int beginOfSequenceToken() {
-        var md = loaded().file().metadata();
-        boolean spm = md.optString("tokenizer.ggml.model").map("llama"::equals).orElse(false);
-        boolean add = md.optBool("tokenizer.ggml.add_bos_token").orElse(spm);
-        return add ? md.optInt("tokenizer.ggml.bos_token_id").orElse(-1) : -1;
+        return loaded().tokenizer().filter(Tokenizer::addsBos).map(t -> t.specialTokens().bos()).orElse(-1);
     }
 
     public Path path() {

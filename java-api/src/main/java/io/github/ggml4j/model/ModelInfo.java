@@ -13,9 +13,13 @@ import java.util.List;
  * @param mappedBytes     weight bytes used in place from the file mapping
  * @param copiedBytes     weight bytes copied at load (repacked or uploaded to a GPU)
  * @param placement       one line per weight buffer (how many weights, which buffer type)
+ * @param parameterCount  elements in all tensors
+ * @param weightBytes     bytes of all tensors
+ * @param mainType        the storage type holding most weight bytes, e.g. {@code Q4_0}
  */
 public record ModelInfo(String architecture, String name, HyperParameters hyperParameters, int tensorCount,
-                        long fileSize, long mappedBytes, long copiedBytes, List<String> placement) {
+                        long fileSize, long mappedBytes, long copiedBytes, List<String> placement, long parameterCount,
+                        long weightBytes, String mainType) {
 
     public ModelInfo {
         placement = List.copyOf(placement);

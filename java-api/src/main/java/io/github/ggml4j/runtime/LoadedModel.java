@@ -5,9 +5,11 @@ import io.github.ggml4j.arch.HParams;
 import io.github.ggml4j.arch.Recipe;
 import io.github.ggml4j.arch.Recipes;
 import io.github.ggml4j.gguf.GgufFile;
+import io.github.ggml4j.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The native side of a model: the GGUF file and its mapping, hyper-parameters, the recipe and its bound
@@ -22,9 +24,11 @@ public final class LoadedModel implements AutoCloseable {
     private final WeightStore store;
     private final WeightLoader.Placement placement;
     private final int weightTensors;
+    private final Tokenizer tokenizer;
 
     private LoadedModel(GgufFile file, HParams hp, Recipe<Object> recipe, Object weights, WeightStore store,
-                        WeightLoader.Placement placement) {
+                        WeightLoader.Placement placement, Tokenizer tokenizer) {
+        this.tokenizer = tokenizer;
         this.file = file;
         this.hp = hp;
         this.recipe = recipe;
@@ -43,6 +47,8 @@ public final class LoadedModel implements AutoCloseable {
             String arch = file.metadata().architecture();
             Recipe<Object> recipe = (Recipe<Object>) Recipes.forArchitecture(arch);
             HParams hp = recipe.hparams(file.metadata());
+            // the vocabulary is validated before any weight is touched (cases 23-25)
+            Tokenizer tokenizer = null; // wired to Tokenizer.fromGguf once the tokenizer branch lands
             WeightLoader loader = new WeightLoader(file, placement, hp.nLayer());
             Object weights;
             try {
@@ -52,7 +58,7 @@ public final class LoadedModel implements AutoCloseable {
                 throw e;
             }
             WeightStore store = loader.finish();
-            return new LoadedModel(file, hp, recipe, weights, store, placement);
+            return new LoadedModel(file, hp, recipe, weights, store, placement, tokenizer);
         } catch (ModelException e) {
             file.close();
             throw new ModelException(path.getFileName() + ": " + e.getMessage(), e);
@@ -76,6 +82,11 @@ public final class LoadedModel implements AutoCloseable {
 
     public Object weights() {
         return weights;
+    }
+
+    /** The model's tokenizer, when its file has a vocabulary. */
+    public Optional<Tokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
     }
 
     public WeightStore store() {

@@ -1,0 +1,112 @@
+package io.github.ggml4j.cli;
+
+import io.github.ggml4j.Ggml4j;
+import io.github.ggml4j.bench.BenchOptions;
+import io.github.ggml4j.bench.BenchResult;
+import io.github.ggml4j.bench.Benchmark;
+import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelInfo;
+import io.github.ggml4j.model.ModelOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code ggml4j bench}: prompt processing and generation speed, in llama-bench's layout. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure prompt-processing and generation speed (llama-bench layout); --compare also runs llama-bench.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file")
+    Path model;
+
+    @Option(names = {"-p", "--n-prompt"}, defaultValue = "512", description = "prompt tokens (default ${DEFAULT-VALUE})")
+    int nPrompt;
+
+    @Option(names = {"-n", "--n-gen"}, defaultValue = "128", description = "generated tokens (default ${DEFAULT-VALUE})")
+    int nGen;
+
+    @Option(names = {"-t", "--threads"}, description = "CPU threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions (default ${DEFAULT-VALUE})")
+    int reps;
+
+    @Option(names = {"-ub", "--ubatch-size"}, defaultValue = "512", description = "micro-batch size (default ${DEFAULT-VALUE})")
+    int ubatch;
+
+    @Option(names = {"-fa", "--flash-attn"}, defaultValue = "1", description = "flash attention 0|1 (default ${DEFAULT-VALUE})")
+    int flashAttn;
+
+    @Option(names = "--no-repack", description = "keep all weights in the file mapping (no repacking)")
+    boolean noRepack;
+
+    @Option(names = "--compare", description = "also run llama.cpp's llama-bench on the same file and print the ratios")
+    boolean compare;
+
+    @Override
+    public Integer call() {
+        int t = threads != null ? threads : Ggml4j.defaultThreads();
+        BenchOptions o = new BenchOptions(nPrompt, nGen, reps, t, ubatch, flashAttn != 0);
+        PrintWriter out = spec.commandLine().getOut();
+        List<BenchResult> ours;
+        ModelInfo info;
+        try (Model m = Model.load(model, ModelOptions.defaults().withRepack(!noRepack))) {
+            info = m.info();
+            ours = Benchmark.run(m, o);
+        }
+        String label = String.format(Locale.ROOT, "%s %s %s", info.architecture(), params(info.parameterCount()),
+                info.mainType());
+        header(out);
+        for (BenchResult r : ours) {
+            row(out, "ggml4j", label, info, t, r);
+        }
+        if (compare) {
+            String tools = Ggml4j.info().referenceTools();
+            if (tools.isEmpty()) {
+                throw new IllegalArgumentException("--compare needs llama.cpp's reference tools (build with -DGGML4J_REFERENCE=ON)");
+            }
+            List<BenchResult> ref = LlamaBench.run(Path.of(tools), model, o);
+            for (BenchResult r : ref) {
+                row(out, "llama.cpp", label, info, t, r);
+            }
+            out.println();
+            out.println("| test            |  ggml4j t/s | llama.cpp t/s | ggml4j/llama.cpp |");
+            out.println("| --------------- | ----------: | ------------: | ---------------: |");
+            for (BenchResult r : ours) {
+                ref.stream().filter(x -> x.test().equals(r.test())).findFirst().ifPresent(x ->
+                        out.printf(Locale.ROOT, "| %15s | %11.2f | %13.2f | %16.3f |%n", r.test(), r.tokensPerSecond(),
+                                x.tokensPerSecond(), r.tokensPerSecond() / x.tokensPerSecond()));
+            }
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private static void header(PrintWriter out) {
+        out.println("| runtime   | model                          |       size |     params | backend | threads |            test |                  t/s |");
+        out.println("| --------- | ------------------------------ | ---------: | ---------: | ------- | ------: | --------------: | -------------------: |");
+    }
+
+    private static void row(PrintWriter out, String runtime, String label, ModelInfo info, int threads, BenchResult r) {
+        out.printf(Locale.ROOT, "| %-9s | %-30s | %6.2f MiB | %8.2f B | %-7s | %7d | %15s | %13.2f ± %5.2f |%n",
+                runtime, label, info.weightBytes() / 1048576.0, info.parameterCount() / 1e9, "CPU", threads, r.test(),
+                r.tokensPerSecond(), r.stddev());
+    }
+
+    private static String params(long n) {
+        if (n >= 1_000_000_000L) {
+            return String.format(Locale.ROOT, "%.0fB", n / 1e9);
+        }
+        return String.format(Locale.ROOT, "%.0fM", n / 1e6);
+    }
+}
