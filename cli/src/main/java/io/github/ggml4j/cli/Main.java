@@ -12,7 +12,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "ggml4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run quantized LLMs in the JVM over ggml.",
-        subcommands = {InfoCommand.class, GgufCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, GgufCommand.class, GenerateCommand.class, TokenizeCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -10,6 +10,8 @@ import io.github.ggml4j.model.Model;
 import io.github.ggml4j.runtime.Decoder;
 import io.github.ggml4j.runtime.LoadedModel;
 import io.github.ggml4j.runtime.ModelAccess;
+import io.github.ggml4j.tokenizer.StreamingDecoder;
+import io.github.ggml4j.tokenizer.Tokenizer;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -132,6 +134,27 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * Tokenizes the prompt with the model's tokenizer and generates greedily after it.
+     *
+     * @throws io.github.ggml4j.ModelException     if the model has no tokenizer
+     * @throws ContextOverflowException if the prompt does not fit the remaining context (case 35)
+     */
+    public Generation generate(String prompt, GenerateOptions options) {
+        return generate(prompt, options, null);
+    }
+
+    /** As {@link #generate(String, GenerateOptions)}, streaming each token's text to {@code listener}. */
+    public Generation generate(String prompt, GenerateOptions options, TokenListener listener) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(options, "options");
+        Tokenizer tokenizer = model.tokenizer();
+        // BOS only at the very start of the context, as llama.cpp's examples do
+        boolean addSpecial = options.addSpecial() && position() == 0;
+        int[] tokens = tokenizer.encode(prompt, addSpecial, options.parseSpecial());
+        return generate(tokens, options, listener);
+    }
+
+    /**
      * Generates greedily after the given prompt tokens (appended to what the session already holds).
      *
      * @param listener receives each token as it is generated; may be null
@@ -164,9 +187,13 @@ public final class Session implements AutoCloseable {
         int n = 0;
         FinishReason reason = FinishReason.MAX_TOKENS;
         int[] one = new int[1];
+        Tokenizer tokenizer = loaded.tokenizer().orElse(null);
+        StreamingDecoder text = tokenizer == null ? null : tokenizer.streamingDecoder(true);
+        StringBuilder produced = new StringBuilder();
+        StopMatcher stops = new StopMatcher(options.stop());
         while (true) {
             int next = argmax(decoder.logitsSegment(logitRows - 1));
-            if (loaded.hparams() != null && isEndOfGeneration(next)) {
+            if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
                 reason = FinishReason.END_OF_GENERATION;
                 break;
             }
@@ -174,8 +201,15 @@ public final class Session implements AutoCloseable {
                 out = Arrays.copyOf(out, Math.min(options.maxTokens(), out.length * 2));
             }
             out[n++] = next;
+            String piece = text == null ? "" : text.next(next);
+            String emitted = stops.accept(piece);
+            produced.append(emitted);
             if (listener != null) {
-                listener.onToken(next, "");
+                listener.onToken(next, emitted);
+            }
+            if (stops.matched()) {
+                reason = FinishReason.STOP_STRING;
+                break;
             }
             if (n >= options.maxTokens()) {
                 break;
@@ -190,12 +224,15 @@ public final class Session implements AutoCloseable {
             one[0] = next;
             logitRows = decoder.evaluate(one, 0, 1, false);
         }
+        if (!stops.matched()) {
+            String tail = stops.finish(text == null ? "" : text.finish());
+            produced.append(tail);
+            if (listener != null && !tail.isEmpty()) {
+                listener.onToken(-1, tail);
+            }
+        }
         long t2 = System.nanoTime();
-        return new Generation("", Arrays.copyOf(out, n), prompt.length, reason, t1 - t0, t2 - t1);
-    }
-
-    private boolean isEndOfGeneration(int token) {
-        return false;
+        return new Generation(produced.toString(), Arrays.copyOf(out, n), prompt.length, reason, t1 - t0, t2 - t1);
     }
 
     /**
