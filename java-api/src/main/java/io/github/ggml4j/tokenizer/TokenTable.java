@@ -4,21 +4,20 @@ import java.util.Arrays;
 
 /**
  * Interns strings to dense ids, and finds them by a {@code char[]} range without building a {@code String}:
- * the merge loops probe it once per candidate pair. Open addressing, linear probing.
+ * the merge loops probe it once per candidate pair. Open addressing with linear probing; each slot holds the
+ * hash next to the id, so a probe touches the string only when the hashes agree.
  */
 final class TokenTable {
 
     private String[] strings;
-    private int[] hashes;
     private int count;
-    private int[] slots; // id + 1; 0 = empty
+    private long[] slots; // (hash << 32) | (id + 1); 0 = empty
     private int mask;
 
     TokenTable(int expected) {
         strings = new String[Math.max(16, expected)];
-        hashes = new int[strings.length];
         int cap = Integer.highestOneBit(Math.max(16, expected) * 2 - 1) << 1;
-        slots = new int[cap];
+        slots = new long[cap];
         mask = cap - 1;
     }
 
@@ -32,53 +31,54 @@ final class TokenTable {
 
     /** Adds {@code s} unless present; returns its id either way. */
     int intern(String s) {
-        int found = get(s);
-        if (found >= 0) {
-            return found;
+        int h = mix(s.hashCode());
+        int i = h & mask;
+        for (long e; (e = slots[i]) != 0; i = (i + 1) & mask) {
+            if ((int) (e >>> 32) == h && strings[(int) e - 1].equals(s)) {
+                return (int) e - 1;
+            }
         }
         if (count == strings.length) {
             strings = Arrays.copyOf(strings, count * 2);
-            hashes = Arrays.copyOf(hashes, count * 2);
         }
-        if ((count + 1) * 2 > slots.length) {
-            rehash(slots.length * 2);
-        }
-        int h = mix(s.hashCode());
         int id = count++;
         strings[id] = s;
-        hashes[id] = h;
-        insertSlot(h, id);
+        if (count * 2 > slots.length) {
+            rehash(slots.length * 2);
+        } else {
+            slots[i] = ((long) h << 32) | (id + 1);
+        }
         return id;
     }
 
+    /** The id of {@code s}, or -1. */
     int get(String s) {
         int h = mix(s.hashCode());
         for (int i = h & mask; ; i = (i + 1) & mask) {
-            int slot = slots[i];
-            if (slot == 0) {
+            long e = slots[i];
+            if (e == 0) {
                 return -1;
             }
-            int id = slot - 1;
-            if (hashes[id] == h && strings[id].equals(s)) {
-                return id;
+            if ((int) (e >>> 32) == h && strings[(int) e - 1].equals(s)) {
+                return (int) e - 1;
             }
         }
     }
 
+    /** The id of the string in {@code buf[off, off + len)}, or -1. */
     int get(char[] buf, int off, int len) {
         int raw = 0;
         for (int i = off, end = off + len; i < end; i++) {
-            raw = 31 * raw + buf[i];
+            raw = 31 * raw + buf[i]; // String.hashCode's function, so both lookups agree
         }
         int h = mix(raw);
         for (int i = h & mask; ; i = (i + 1) & mask) {
-            int slot = slots[i];
-            if (slot == 0) {
+            long e = slots[i];
+            if (e == 0) {
                 return -1;
             }
-            int id = slot - 1;
-            if (hashes[id] == h && equals(strings[id], buf, off, len)) {
-                return id;
+            if ((int) (e >>> 32) == h && equals(strings[(int) e - 1], buf, off, len)) {
+                return (int) e - 1;
             }
         }
     }
@@ -95,19 +95,16 @@ final class TokenTable {
         return true;
     }
 
-    private void insertSlot(int h, int id) {
-        int i = h & mask;
-        while (slots[i] != 0) {
-            i = (i + 1) & mask;
-        }
-        slots[i] = id + 1;
-    }
-
     private void rehash(int capacity) {
-        slots = new int[capacity];
+        slots = new long[capacity];
         mask = capacity - 1;
         for (int id = 0; id < count; id++) {
-            insertSlot(hashes[id], id);
+            int h = mix(strings[id].hashCode());
+            int i = h & mask;
+            while (slots[i] != 0) {
+                i = (i + 1) & mask;
+            }
+            slots[i] = ((long) h << 32) | (id + 1);
         }
     }
 

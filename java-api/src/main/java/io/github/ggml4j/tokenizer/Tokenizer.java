@@ -1,6 +1,7 @@
 package io.github.ggml4j.tokenizer;
 
 import io.github.ggml4j.TokenizerException;
+import io.github.ggml4j.gguf.GgufFile;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,16 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
         this.special = analysis.special;
         this.eog = analysis.eog;
         this.specialSplitter = new SpecialTokenSplitter(analysis.specialOrder, tokens, attrs);
+    }
+
+    /**
+     * The tokenizer for a model file's vocabulary ({@code tokenizer.ggml.*}).
+     *
+     * @throws TokenizerException if the vocabulary is malformed, or its model or pre-tokenizer is not
+     *                            supported
+     */
+    public static Tokenizer fromGguf(GgufFile gguf) {
+        return fromVocabulary(GgufVocabulary.read(gguf.metadata()));
     }
 
     /**
