@@ -48,7 +48,7 @@ public final class LoadedModel implements AutoCloseable {
             Recipe<Object> recipe = (Recipe<Object>) Recipes.forArchitecture(arch);
             HParams hp = recipe.hparams(file.metadata());
             // the vocabulary is validated before any weight is touched (cases 23-25)
-            Tokenizer tokenizer = null; // wired to Tokenizer.fromGguf once the tokenizer branch lands
+            Tokenizer tokenizer = file.metadata().contains("tokenizer.ggml.model") ? Tokenizer.fromGguf(file) : null;
             WeightLoader loader = new WeightLoader(file, placement, hp.nLayer());
             Object weights;
             try {
