@@ -3,6 +3,7 @@ module io.github.ggml4j.cli {
     requires io.github.ggml4j;
     requires io.github.ggml4j.quantize;
     requires info.picocli;
+    requires java.logging;
 
     opens io.github.ggml4j.cli to info.picocli;
 }

@@ -20,7 +20,14 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        quietLogging(Boolean.getBoolean("ggml4j.verbose") || System.getenv("GGML4J_VERBOSE") != null);
         System.exit(run(args));
+    }
+
+    /** The library logs where it loaded natives from at INFO; the CLI shows that only when asked. */
+    static void quietLogging(boolean verbose) {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
     }
 
     /** Runs the command line and returns its exit code (tests call this instead of main). */

@@ -103,7 +103,7 @@ public final class NativeLoader {
                     : arena.allocateFrom(found.dir().toAbsolutePath().toString()));
         }
         NativeRuntime rt = new NativeRuntime(found.dir(), found.source(), props);
-        LOG.log(System.Logger.Level.DEBUG, () -> "ggml4j: loaded ggml " + rt.ggmlVersion() + " (" + rt.cpuMode()
+        LOG.log(System.Logger.Level.INFO, () -> "ggml4j: loaded ggml " + rt.ggmlVersion() + " (" + rt.cpuMode()
                 + ") from " + rt.libraryDir() + " [" + rt.source() + "]; CPU variant " + rt.cpuVariant());
         return rt;
     }
