@@ -21,8 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * malformed case of {@link GgufMalformedTest}; {@link GgufFuzzSeeds} regenerates it). To fuzz:
  * {@snippet lang=sh :
  * JAZZER_FUZZ=1 m -pl java-api -am test -Dtest=GgufFuzzTest -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Djazzer.max_duration=30m
+ *     "-Dsurefire.argLine=--enable-native-access=ALL-UNNAMED -Xss8m -Djazzer.max_duration=30m"
  * }
+ * The generated corpus goes to {@code java-api/.cifuzz-corpus} (ignored by git); Jazzer saves a crashing
+ * input next to the seed corpus, where it then stays as a regression case.
  */
 class GgufFuzzTest {
 
