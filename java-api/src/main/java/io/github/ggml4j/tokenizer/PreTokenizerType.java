@@ -2,9 +2,12 @@ package io.github.ggml4j.tokenizer;
 
 import io.github.ggml4j.TokenizerException;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The BPE pre-tokenizers ggml4j implements, by {@code tokenizer.ggml.pre} name, with the flags llama.cpp
@@ -59,13 +62,13 @@ enum PreTokenizerType {
         PreTokenizerType t = BY_NAME.get(name);
         if (t == null) {
             throw new TokenizerException("unsupported pre-tokenizer '" + name + "'; supported: "
-                    + new java.util.TreeSet<>(BY_NAME.keySet()));
+                    + new TreeSet<>(BY_NAME.keySet()));
         }
         return t;
     }
 
-    static java.util.Set<String> names() {
-        return java.util.Collections.unmodifiableSet(new java.util.TreeSet<>(BY_NAME.keySet()));
+    static Set<String> names() {
+        return Collections.unmodifiableSet(new TreeSet<>(BY_NAME.keySet()));
     }
 
     List<Splitter> stages() {

@@ -114,6 +114,35 @@ class RobustnessTest {
         assertTrue(tLarge < 10_000_000_000L, vocab + ": 1 MB took " + tLarge / 1e9 + " s");
     }
 
+    /** One tokenizer, many threads: the same results as one thread. */
+    @Test
+    void threadSafe() throws Exception {
+        Tokenizer t = LlamaCpp.tokenizer("llama-bpe");
+        java.util.List<String> texts = java.util.List.copyOf(LlamaCpp.vectors("llama-bpe").keySet());
+        java.util.List<int[]> expected = texts.stream().map(s -> t.encode(s, true, true)).toList();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int k = 0; k < 8; k++) {
+                results.add(pool.submit(() -> {
+                    for (int round = 0; round < 20; round++) {
+                        for (int i = 0; i < texts.size(); i++) {
+                            if (!java.util.Arrays.equals(expected.get(i), t.encode(texts.get(i), true, true))) {
+                                return false;
+                            }
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (var r : results) {
+                assertTrue(r.get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     @Test
     void emptyInput() {
         for (String vocab : new String[] {"llama-spm", "llama-bpe", "bert-bge"}) {
