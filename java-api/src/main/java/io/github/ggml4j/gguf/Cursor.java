@@ -54,6 +54,10 @@ final class Cursor {
         return pos;
     }
 
+    void pos(long pos) {
+        this.pos = pos;
+    }
+
     long limit() {
         return limit;
     }

@@ -6,6 +6,11 @@ import io.github.ggml4j.GgufFormatException;
  * ggml's tensor element types, with the ids GGUF files store and the block geometry ggml uses. Pure Java:
  * a file's tensor table is validated against this before any native code sees it. The geometry is checked
  * against the loaded ggml by a test.
+ *
+ * {@snippet :
+ * GgmlType t = GgmlType.fromId(12);            // Q4_K
+ * long rowBytes = t.rowSize(4096);             // 16 blocks of 144 bytes = 2304
+ * }
  */
 public enum GgmlType {
     F32(0, "f32", 1, 4, false),

@@ -82,6 +82,7 @@ public final class GgufFile implements AutoCloseable {
     private final GgufMetadata metadata;
     private final List<GgufTensorInfo> tensors;
     private final Map<String, GgufTensorInfo> byName;
+    private final int kvCount;
 
     private GgufFile(String origin, long startOffset, long fileSize, Mapping mapping, GgufParser.Result r) {
         this.origin = origin;
@@ -92,6 +93,7 @@ public final class GgufFile implements AutoCloseable {
         this.alignment = r.alignment();
         this.dataOffset = r.dataOffset();
         this.metadata = new GgufMetadata(mapping, r.entries());
+        this.kvCount = r.entries().size();
         this.tensors = r.tensors();
         this.byName = new HashMap<>();
         for (GgufTensorInfo t : tensors) {
@@ -269,7 +271,7 @@ public final class GgufFile implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "GgufFile[" + origin + (isOpen() ? ", v" + version + ", " + metadata.size() + " keys, " + tensors.size()
+        return "GgufFile[" + origin + (isOpen() ? ", v" + version + ", " + kvCount + " keys, " + tensors.size()
                 + " tensors]" : ", closed]");
     }
 

@@ -51,6 +51,7 @@ public final class GgufMetadata {
     }
 
     public int size() {
+        mapping.check();
         return keys.size();
     }
 

@@ -63,9 +63,33 @@ final class Wire {
             throw c.error("array claims " + count + " " + element.shortName() + " elements, which need at least "
                     + count * least + " bytes, but only " + c.remaining() + " are left in the file", at);
         }
+        if (element == GgufValueType.STRING) {
+            skipStrings(c, count);
+            return;
+        }
         for (long i = 0; i < count; i++) {
             skipValue(c, element, depth + 1);
         }
+    }
+
+    /**
+     * The same checks as {@link #stringLength} in one tight loop: vocabularies hold 10^5 strings, and this walk
+     * is most of what opening a model costs before the JIT has compiled anything.
+     */
+    private static void skipStrings(Cursor c, long count) {
+        MemorySegment s = c.segment();
+        long pos = c.pos();
+        long limit = c.limit();
+        for (long i = 0; i < count; i++) {
+            long len = limit - pos >= 8 ? s.get(Cursor.I64, pos) : -1;
+            if (len < 0 || len > Limits.MAX_STRING_BYTES || len > limit - pos - 8) {
+                c.pos(pos);
+                c.skip(stringLength(c, "a string"), "a string"); // throws, naming the cause
+                throw new AssertionError("string at " + pos + " passed its second check");
+            }
+            pos += 8 + len;
+        }
+        c.pos(pos);
     }
 
     static GgufValueType valueType(Cursor c, int id, long at) {

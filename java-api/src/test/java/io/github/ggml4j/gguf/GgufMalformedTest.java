@@ -183,6 +183,12 @@ class GgufMalformedTest {
         assertTrue(b.length < 200);
         rejects(b, "only 100 bytes are left");
         rejects(Raw.header(3, 0, 1).str("k").u32(8).u64(-1).toArray(), "more than the limit");
+        // the same inside an array of strings, which is walked by a faster loop
+        rejects(Raw.header(3, 0, 1).str("k").u32(9).u32(8).u64(3).str("ok").u64(1L << 30).zeros(100).toArray(),
+                "only 100 bytes are left");
+        rejects(Raw.header(3, 0, 1).str("k").u32(9).u32(8).u64(2).str("ok").u64(-5).zeros(100).toArray(),
+                "more than the limit");
+        rejects(Raw.header(3, 0, 1).str("k").u32(9).u32(8).u64(2).str("ok").zeros(7).toArray(), "file ends");
     }
 
     // 8

@@ -340,6 +340,22 @@ class GgufWriterTest {
     }
 
     @Test
+    void rewritingAFileWhileItIsOpen() {
+        Path p = dir.resolve("self.gguf");
+        new GgufWriter().putString("general.architecture", "a").addTensor("t", new float[] {1, 2}).write(p);
+        try (GgufFile old = GgufFile.open(p)) {
+            GgufWriter.copyOf(old).set("general.architecture", new GgufValue.Str("b")).write(p);
+            // the rename left the old file's mapping intact
+            assertEquals("a", old.metadata().architecture());
+            assertEquals(2f, old.tensorBytes("t").getFloat(4));
+        }
+        try (GgufFile now = GgufFile.open(p)) {
+            assertEquals("b", now.metadata().architecture());
+            assertEquals(2f, now.tensorBytes("t").getFloat(4));
+        }
+    }
+
+    @Test
     void detachedArraysOutliveTheirFile() {
         Path p = dir.resolve("v.gguf");
         new GgufWriter().putStrings("s", List.of("one", "two")).write(p);
