@@ -1,5 +1,6 @@
 package io.github.ggml4j.tokenizer;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -22,7 +23,8 @@ final class BpeTokenizer extends Tokenizer {
     private final int[] byteFallback = new int[256];
 
     BpeTokenizer(Vocabulary vocabulary, PreTokenizerType pre) {
-        super(vocabulary, pre.cleanSpaces());
+        super(vocabulary, pre.cleanSpaces(),
+                pre.escapesWhitespace() ? BpeTokenizer::unescape : BpeTokenizer::byteLevelPiece);
         this.pre = pre;
         List<String> merges = vocabulary.merges();
         this.ranks = new LongIntMap(merges.size());
@@ -81,20 +83,24 @@ final class BpeTokenizer extends Tokenizer {
         }
     }
 
-    @Override
-    byte[] normalPiece(String text) {
-        if (pre.escapesWhitespace()) {
-            return text.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
-        }
-        // byte alphabet back to bytes; llama.cpp's marker for characters outside it
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(text.length());
+    /** An ordinary token's bytes when spaces are U+2581 (Gemma 4). */
+    static byte[] unescape(String text) {
+        return text.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * An ordinary token's bytes in GPT-2's byte alphabet; a character outside the alphabet becomes llama.cpp's
+     * marker {@code [UNK_BYTE_0x<hex of its UTF-8><token text>]}.
+     */
+    static byte[] byteLevelPiece(String text) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
         text.codePoints().forEach(cp -> {
             int b = ByteLevel.decode(cp);
             if (b >= 0) {
                 out.write(b);
             } else {
                 StringBuilder sb = new StringBuilder("[UNK_BYTE_0x");
-                for (byte x : new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8)) {
+                for (byte x : Character.toString(cp).getBytes(StandardCharsets.UTF_8)) {
                     sb.append(String.format("%02x", x & 0xFF));
                 }
                 sb.append(text).append(']');

@@ -1,5 +1,7 @@
 package io.github.ggml4j.tokenizer;
 
+import java.util.Arrays;
+
 /**
  * GPT-2's byte-level alphabet: every byte gets a printable code point (printable Latin-1 bytes map to
  * themselves, the other 68 to U+0100 onwards in byte order), so byte-level BPE vocabularies are text.
@@ -10,7 +12,7 @@ final class ByteLevel {
     private static final int[] CHAR_TO_BYTE = new int[0x144];
 
     static {
-        java.util.Arrays.fill(CHAR_TO_BYTE, -1);
+        Arrays.fill(CHAR_TO_BYTE, -1);
         int next = 0x100;
         for (int b = 0; b < 256; b++) {
             boolean printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);

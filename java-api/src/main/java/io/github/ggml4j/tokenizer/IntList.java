@@ -34,20 +34,12 @@ final class IntList {
         return size;
     }
 
-    boolean isEmpty() {
-        return size == 0;
-    }
-
     /** Drops everything from index {@code newSize} on. */
     void truncate(int newSize) {
         if (newSize < 0 || newSize > size) {
             throw new IndexOutOfBoundsException(newSize);
         }
         size = newSize;
-    }
-
-    void clear() {
-        size = 0;
     }
 
     int[] toArray() {

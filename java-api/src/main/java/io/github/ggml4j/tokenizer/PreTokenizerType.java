@@ -2,14 +2,21 @@ package io.github.ggml4j.tokenizer;
 
 import io.github.ggml4j.TokenizerException;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The BPE pre-tokenizers ggml4j implements, by {@code tokenizer.ggml.pre} name, with the flags llama.cpp
- * attaches to each name. Only families whose patterns are covered by llama.cpp's test vocabularies are
- * here; other names are refused rather than tokenized differently.
+ * attaches to each name. Each family here is checked against llama.cpp: through its test vocabularies, or,
+ * for families without one, through llama-tokenize on a test vocabulary relabelled with the family's name.
+ * Not here, and refused rather than tokenized differently: those with their own code in llama.cpp
+ * (kimi-k2, afmoe, tiny_aya), patterns Java's regex engine would run differently or recursively (tekken,
+ * gpt-4o, granite-embed-multi-97m, exaone-moe, superbpe), youtu (which llama.cpp rejects), and jais-2,
+ * whose pattern takes quadratic time on long runs of spaces.
  */
 enum PreTokenizerType {
 
@@ -31,6 +38,16 @@ enum PreTokenizerType {
     QWEN2_CLEAN_SPACES(Stages.QWEN2, Flag.CLEAN_SPACES, "stablelm2", "megrez"),
     QWEN35(Stages.QWEN35, 0, "qwen35"),
     LAGUNA(Stages.LAGUNA, 0, "laguna"),
+    DEEPSEEK3_LLM(Stages.DEEPSEEK3_LLM, 0, "deepseek-v3", "hunyuan-dense", "joyai-llm", "hy_v4"),
+    SPARK2_5(Stages.SPARK2_5, 0, "spark2_5"),
+    PORO(Stages.PORO, 0, "poro-chat"),
+    BLOOM(Stages.PORO, Flag.CLEAN_SPACES, "bloom", "gpt3-finnish"),
+    VIKING(Stages.VIKING, 0, "viking"),
+    CHAMELEON(Stages.CHAMELEON, Flag.ADD_BOS, "chameleon"),
+    BAILINGMOE(Stages.BAILINGMOE, 0, "bailingmoe", "bailingmoe2", "llada-moe"),
+    SEED_CODER(Stages.SEED_CODER, 0, "seed-coder"),
+    UFAKZEKA(Stages.UFAKZEKA, 0, "ufakzeka"),
+    MINICPM5(Stages.MINICPM5, Flag.CLEAN_SPACES | Flag.IGNORE_MERGES, "minicpm5"),
     GEMMA4(Stages.NEWLINES, Flag.CLEAN_SPACES | Flag.ESCAPE_WHITESPACE | Flag.RAW_UTF8 | Flag.FORCE_BOS,
             "gemma4", "granite-embed-multi-311m");
 
@@ -59,13 +76,13 @@ enum PreTokenizerType {
         PreTokenizerType t = BY_NAME.get(name);
         if (t == null) {
             throw new TokenizerException("unsupported pre-tokenizer '" + name + "'; supported: "
-                    + new java.util.TreeSet<>(BY_NAME.keySet()));
+                    + new TreeSet<>(BY_NAME.keySet()));
         }
         return t;
     }
 
-    static java.util.Set<String> names() {
-        return java.util.Collections.unmodifiableSet(new java.util.TreeSet<>(BY_NAME.keySet()));
+    static Set<String> names() {
+        return Collections.unmodifiableSet(new TreeSet<>(BY_NAME.keySet()));
     }
 
     List<Splitter> stages() {
@@ -145,6 +162,36 @@ enum PreTokenizerType {
         static final List<Splitter> QWEN2 = List.of(LlamaSplitter.QWEN2);
         static final List<Splitter> QWEN35 = List.of(LlamaSplitter.QWEN35);
         static final List<Splitter> NEWLINES = List.of(NewlineSplitter.INSTANCE);
+        static final List<Splitter> DEEPSEEK3_LLM = List.of(
+                new RegexSplitter("\\p{N}{1,3}"),
+                new RegexSplitter("[\u4E00-\u9FA5\u3040-\u309F\u30A0-\u30FF]+"),
+                new RegexSplitter("[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+"));
+        static final List<Splitter> SPARK2_5 = List.of(
+                new RegexSplitter("\\p{N}{1,3}"),
+                new RegexSplitter("[\u4E00-\u9FA5\u3040-\u309F\u30A0-\u30FF]+"),
+                new RegexSplitter("[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+|[\r\n]|\\s+(?!\\S)|\\s+"),
+                new RegexSplitter("\\p{N}"));
+        static final List<Splitter> PORO = List.of(
+                new RegexSplitter(" ?[^(\\s|.,!?\u2026\u3002\uFF0C\u3001\u0964\u06D4\u060C)]+"));
+        static final List<Splitter> VIKING = List.of(
+                new RegexSplitter(" ?[^(\\s|.,!?\u2026\u3002\uFF0C\u3001\u0964\u06D4\u060C)]+"),
+                new RegexSplitter("\\p{N}"));
+        static final List<Splitter> CHAMELEON = List.of(
+                new RegexSplitter("<sentinel:[0-9]+>"),
+                new RegexSplitter("(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z"),
+                new RegexSplitter("([\\t\\n]|    |  )"),
+                new RegexSplitter("\\p{N}"),
+                new RegexSplitter("[\\p{P}!-/:-@\\[-`{-~]"),
+                Gpt2Splitter.INSTANCE);
+        static final List<Splitter> BAILINGMOE = List.of(
+                new RegexSplitter("'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+"));
+        static final List<Splitter> SEED_CODER = List.of(
+                new RegexSplitter("(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1}| ?[^\\s\\p{L}\\p{N}\\r\\n]+|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"));
+        static final List<Splitter> UFAKZEKA = List.of(
+                new RegexSplitter("[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"));
+        static final List<Splitter> MINICPM5 = List.of(
+                new RegexSplitter("\\p{N}{1,3}"),
+                new RegexSplitter("(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}+| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"));
         static final List<Splitter> LAGUNA = List.of(NewlineSplitter.INSTANCE, LlamaSplitter.QWEN2);
     }
 }

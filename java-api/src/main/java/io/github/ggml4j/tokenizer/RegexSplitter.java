@@ -1,5 +1,6 @@
 package io.github.ggml4j.tokenizer;
 
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,17 +32,67 @@ final class RegexSplitter implements Splitter {
         {"\\p{Lo}", "\u00D2A-Za-z"},
     };
 
+    private static final Pattern ONE_CLASS = Pattern.compile("(\\\\s\\?)?\\[(.+)\\](\\+)?", Pattern.DOTALL);
+
+    private final String source;
     private final Pattern pattern;
     private final boolean collapsed;
+    /** For patterns {@code \s?[C]+}, {@code [C]+} and {@code [C]}: the class, matched without Pattern. */
+    private final CharClass oneClass;
+    private final boolean spacePrefix;
+    private final boolean repeated;
 
     RegexSplitter(String ecmaScriptPattern) {
+        this(ecmaScriptPattern, true);
+    }
+
+    RegexSplitter(String ecmaScriptPattern, boolean allowFastPath) {
+        this.source = ecmaScriptPattern;
         this.collapsed = usesCategories(ecmaScriptPattern);
         String javaPattern = collapsed ? collapse(ecmaScriptPattern) : ecmaScriptPattern;
         this.pattern = Pattern.compile(anchorEnd(javaPattern));
+        Matcher shape = ONE_CLASS.matcher(javaPattern);
+        CharClass cls = null;
+        if (allowFastPath && shape.matches() && !hasUnescapedBracket(shape.group(2))) {
+            try {
+                cls = CharClass.parse(shape.group(2));
+            } catch (IllegalArgumentException e) {
+                cls = null; // beyond CharClass: Pattern handles it
+            }
+        }
+        this.oneClass = cls;
+        this.spacePrefix = cls != null && shape.group(1) != null;
+        this.repeated = cls != null && shape.group(3) != null;
+    }
+
+    /** The pattern as llama.cpp writes it. */
+    String source() {
+        return source;
+    }
+
+    /** Whether the pattern runs on a {@link CharClass} table instead of {@link Pattern}. */
+    boolean usesClassTable() {
+        return oneClass != null;
+    }
+
+    private static boolean hasUnescapedBracket(String body) {
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (c == '[' || c == ']') {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
     public void split(int[] cps, IntList segments, IntList out) {
+        if (oneClass != null) {
+            splitOneClass(cps, segments, out);
+            return;
+        }
         // one text for all segments; the matcher's region confines each search to its segment
         boolean supplementary = false;
         int chars = cps.length;
@@ -105,11 +156,50 @@ final class RegexSplitter implements Splitter {
         }
     }
 
+    private void splitOneClass(int[] cps, IntList segments, IntList out) {
+        int[] text = new int[cps.length];
+        for (int i = 0; i < cps.length; i++) {
+            int cp = cps[i];
+            text[i] = collapsed ? collapse(cp) : cp > 0x7F && Unicode.isWhitespace(cp) ? 0x0B : cp;
+        }
+        int start = 0;
+        for (int s = 0; s < segments.size(); s++) {
+            int end = start + segments.get(s);
+            int last = start;
+            int p = start;
+            while (p < end) {
+                int classStart;
+                if (spacePrefix && CharClass.isSpace(text[p]) && p + 1 < end && oneClass.contains(text[p + 1])) {
+                    classStart = p + 1;
+                } else if (oneClass.contains(text[p])) {
+                    classStart = p;
+                } else {
+                    p++;
+                    continue;
+                }
+                int e = classStart + 1;
+                while (repeated && e < end && oneClass.contains(text[e])) {
+                    e++;
+                }
+                if (p > last) {
+                    out.add(p - last);
+                }
+                out.add(e - p);
+                last = e;
+                p = e;
+            }
+            if (last < end) {
+                out.add(end - last);
+            }
+            start = end;
+        }
+    }
+
     @Override
     public void splitSegment(int[] cps, int start, int end, IntList out) {
         IntList one = new IntList(1);
         one.add(end - start);
-        int[] slice = java.util.Arrays.copyOfRange(cps, start, end);
+        int[] slice = Arrays.copyOfRange(cps, start, end);
         split(slice, one, out);
     }
 

@@ -5,6 +5,8 @@ import static io.github.ggml4j.tokenizer.VocabularyAnalysis.ATTR_LSTRIP;
 import static io.github.ggml4j.tokenizer.VocabularyAnalysis.ATTR_RSTRIP;
 import static io.github.ggml4j.tokenizer.VocabularyAnalysis.ATTR_UNKNOWN;
 
+import java.util.Arrays;
+
 /**
  * Cuts special tokens out of raw text before the model's own tokenization, as llama.cpp's
  * {@code tokenizer_st_partition}: special tokens are taken one at a time, longest first, and each one's
@@ -32,7 +34,7 @@ final class SpecialTokenSplitter {
         ids = order.clone();
         texts = new String[ids.length];
         attrs = new int[ids.length];
-        java.util.Arrays.fill(terminal, -1);
+        Arrays.fill(terminal, -1);
         for (int k = 0; k < ids.length; k++) {
             texts[k] = table.string(ids[k]);
             attrs[k] = tokenAttrs[ids[k]];
@@ -51,8 +53,8 @@ final class SpecialTokenSplitter {
                 child = nodes++;
                 if (child == terminal.length) {
                     int old = terminal.length;
-                    terminal = java.util.Arrays.copyOf(terminal, old * 2);
-                    java.util.Arrays.fill(terminal, old, terminal.length, -1);
+                    terminal = Arrays.copyOf(terminal, old * 2);
+                    Arrays.fill(terminal, old, terminal.length, -1);
                 }
                 edges.putIfAbsent(key, child);
             }

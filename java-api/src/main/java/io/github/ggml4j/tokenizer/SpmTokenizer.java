@@ -23,7 +23,7 @@ final class SpmTokenizer extends Tokenizer {
     private final boolean[] joinable = new boolean[0x10000];
 
     SpmTokenizer(Vocabulary vocabulary) {
-        super(vocabulary, false);
+        super(vocabulary, false, SpmTokenizer::unescape);
         this.scores = vocabulary.scores();
         for (int b = 0; b < 256; b++) {
             int id = tokenId(String.format("<0x%02X>", b));
@@ -67,8 +67,8 @@ final class SpmTokenizer extends Tokenizer {
         s.run(chunk, n, out);
     }
 
-    @Override
-    byte[] normalPiece(String text) {
+    /** An ordinary token's bytes: U+2581 stands for a space. */
+    static byte[] unescape(String text) {
         return text.replace(ESCAPED_SPACE, ' ').getBytes(StandardCharsets.UTF_8);
     }
 

@@ -21,10 +21,6 @@ final class TokenTable {
         mask = cap - 1;
     }
 
-    int size() {
-        return count;
-    }
-
     String string(int id) {
         return strings[id];
     }

@@ -7,6 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Text to token ids and back, in pure Java, with the results of llama.cpp's tokenizer for the same
@@ -39,9 +41,13 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
     private final BitSet eog;
     private final SpecialTokenSplitter specialSplitter;
     private final boolean cleanSpaces;
-    private byte[][] pieces;
+    private final byte[][] pieces;
 
-    Tokenizer(Vocabulary vocabulary, boolean cleanSpaces) {
+    /**
+     * @param normalPiece the bytes of an ordinary token's text (U+2581 back to spaces, the byte alphabet back
+     *                    to bytes, ...); static, since it runs before the subclass is initialized
+     */
+    Tokenizer(Vocabulary vocabulary, boolean cleanSpaces, Function<String, byte[]> normalPiece) {
         this.vocabulary = vocabulary;
         this.vocabSize = vocabulary.size();
         this.cleanSpaces = cleanSpaces;
@@ -54,6 +60,7 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
         this.special = analysis.special;
         this.eog = analysis.eog;
         this.specialSplitter = new SpecialTokenSplitter(analysis.specialOrder, tokens, attrs);
+        this.pieces = buildPieces(normalPiece);
     }
 
     /**
@@ -73,17 +80,15 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
      */
     public static Tokenizer fromVocabulary(Vocabulary vocabulary) {
         Objects.requireNonNull(vocabulary, "vocabulary");
-        Tokenizer t = switch (vocabulary.model()) {
+        return switch (vocabulary.model()) {
             case SPM -> new SpmTokenizer(vocabulary);
             case BPE -> new BpeTokenizer(vocabulary, PreTokenizerType.forName(vocabulary.preTokenizer()));
             case WPM -> new WpmTokenizer(vocabulary);
         };
-        t.pieces = t.buildPieces();
-        return t;
     }
 
     /** The {@code tokenizer.ggml.pre} names the BPE tokenizer accepts. */
-    public static java.util.Set<String> supportedPreTokenizers() {
+    public static Set<String> supportedPreTokenizers() {
         return PreTokenizerType.names();
     }
 
@@ -234,7 +239,7 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
         return pieces[id];
     }
 
-    private byte[][] buildPieces() {
+    private byte[][] buildPieces(Function<String, byte[]> normalPiece) {
         byte[][] p = new byte[vocabSize][];
         byte[] empty = new byte[0];
         for (int id = 0; id < vocabSize; id++) {
@@ -244,7 +249,7 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
                     | VocabularyAnalysis.ATTR_USER_DEFINED)) != 0) {
                 p[id] = text.getBytes(StandardCharsets.UTF_8);
             } else if ((a & VocabularyAnalysis.ATTR_NORMAL) != 0) {
-                p[id] = normalPiece(text);
+                p[id] = normalPiece.apply(text);
             } else if ((a & VocabularyAnalysis.ATTR_BYTE) != 0) {
                 p[id] = new byte[] {(byte) Vocabulary.byteValue(text)};
             } else {
@@ -253,9 +258,6 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
         }
         return p;
     }
-
-    /** The bytes of an ordinary token's text. */
-    abstract byte[] normalPiece(String text);
 
     // ---------------------------------------------------------------- vocabulary facts
 

@@ -1,10 +1,14 @@
 package io.github.ggml4j.tokenizer;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.CharBuffer;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Code point classification exactly as llama.cpp's {@code unicode.cpp} does it, from the tables in
@@ -44,7 +48,7 @@ final class Unicode {
             if (raw == null) {
                 throw new IllegalStateException("unicode-data.bin missing from the ggml4j jar");
             }
-            DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw));
+            DataInputStream in = new DataInputStream(new BufferedInputStream(raw));
             if (in.readInt() != 0x4C4C5544 || in.readInt() != 1) {
                 throw new IllegalStateException("unicode-data.bin: bad header");
             }
@@ -82,16 +86,16 @@ final class Unicode {
             }
             int blocks = flags.length / BLOCK_SIZE;
             BLOCK_INDEX = new char[blocks];
-            java.util.Map<java.nio.CharBuffer, Integer> seen = new java.util.HashMap<>();
+            Map<CharBuffer, Integer> seen = new HashMap<>();
             char[] store = new char[flags.length];
             int used = 0;
             for (int b = 0; b < blocks; b++) {
-                java.nio.CharBuffer key = java.nio.CharBuffer.wrap(flags, b * BLOCK_SIZE, BLOCK_SIZE);
+                CharBuffer key = CharBuffer.wrap(flags, b * BLOCK_SIZE, BLOCK_SIZE);
                 Integer at = seen.get(key);
                 if (at == null) {
                     System.arraycopy(flags, b * BLOCK_SIZE, store, used, BLOCK_SIZE);
                     at = used;
-                    seen.put(java.nio.CharBuffer.wrap(store, used, BLOCK_SIZE), at);
+                    seen.put(CharBuffer.wrap(store, used, BLOCK_SIZE), at);
                     used += BLOCK_SIZE;
                 }
                 BLOCK_INDEX[b] = (char) (at / BLOCK_SIZE);

@@ -4,6 +4,7 @@ import io.github.ggml4j.TokenizerException;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -229,20 +230,75 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
             return this;
         }
 
-        public Builder bos(int id) { return id(0, id); }
-        public Builder eos(int id) { return id(1, id); }
-        public Builder eot(int id) { return id(2, id); }
-        public Builder eom(int id) { return id(3, id); }
-        public Builder unk(int id) { return id(4, id); }
-        public Builder sep(int id) { return id(5, id); }
-        public Builder pad(int id) { return id(6, id); }
-        public Builder mask(int id) { return id(7, id); }
-        public Builder fimPre(int id) { return id(8, id); }
-        public Builder fimSuf(int id) { return id(9, id); }
-        public Builder fimMid(int id) { return id(10, id); }
-        public Builder fimPad(int id) { return id(11, id); }
-        public Builder fimRep(int id) { return id(12, id); }
-        public Builder fimSep(int id) { return id(13, id); }
+        /** {@code tokenizer.ggml.bos_token_id}. */
+        public Builder bos(int id) {
+            return id(0, id);
+        }
+
+        /** {@code tokenizer.ggml.eos_token_id}. */
+        public Builder eos(int id) {
+            return id(1, id);
+        }
+
+        /** {@code tokenizer.ggml.eot_token_id}. */
+        public Builder eot(int id) {
+            return id(2, id);
+        }
+
+        /** {@code tokenizer.ggml.eom_token_id}. */
+        public Builder eom(int id) {
+            return id(3, id);
+        }
+
+        /** {@code tokenizer.ggml.unknown_token_id}. */
+        public Builder unk(int id) {
+            return id(4, id);
+        }
+
+        /** {@code tokenizer.ggml.seperator_token_id}. */
+        public Builder sep(int id) {
+            return id(5, id);
+        }
+
+        /** {@code tokenizer.ggml.padding_token_id}. */
+        public Builder pad(int id) {
+            return id(6, id);
+        }
+
+        /** {@code tokenizer.ggml.mask_token_id}. */
+        public Builder mask(int id) {
+            return id(7, id);
+        }
+
+        /** {@code tokenizer.ggml.fim_pre_token_id}. */
+        public Builder fimPre(int id) {
+            return id(8, id);
+        }
+
+        /** {@code tokenizer.ggml.fim_suf_token_id}. */
+        public Builder fimSuf(int id) {
+            return id(9, id);
+        }
+
+        /** {@code tokenizer.ggml.fim_mid_token_id}. */
+        public Builder fimMid(int id) {
+            return id(10, id);
+        }
+
+        /** {@code tokenizer.ggml.fim_pad_token_id}. */
+        public Builder fimPad(int id) {
+            return id(11, id);
+        }
+
+        /** {@code tokenizer.ggml.fim_rep_token_id}. */
+        public Builder fimRep(int id) {
+            return id(12, id);
+        }
+
+        /** {@code tokenizer.ggml.fim_sep_token_id}. */
+        public Builder fimSep(int id) {
+            return id(13, id);
+        }
 
         public Builder addBos(boolean value) {
             this.addBos = value;
@@ -341,7 +397,7 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
                     resolved[4], resolved[5], resolved[6], resolved[7], resolved[8], resolved[9], resolved[10],
                     resolved[11], resolved[12], resolved[13]);
             float[] s = scores != null ? scores : new float[n];
-            List<TokenType> t = types != null ? types : java.util.Collections.nCopies(n, TokenType.NORMAL);
+            List<TokenType> t = types != null ? types : Collections.nCopies(n, TokenType.NORMAL);
             return new Vocabulary(model, preName, tokens, s, t, merges, special, bos,
                     addEos != null && addEos, addSpacePrefix != null ? addSpacePrefix : spacePrefix, lower,
                     stripAccents != null ? stripAccents : lower, modelName, architecture);

@@ -15,7 +15,7 @@ final class WpmTokenizer extends Tokenizer {
     private final int maxTokenBytes;
 
     WpmTokenizer(Vocabulary vocabulary) {
-        super(vocabulary, true);
+        super(vocabulary, true, WpmTokenizer::unescape);
         int max = 0;
         for (String t : vocabulary.tokens()) {
             max = Math.max(max, Utf8.encodedLength(t));
@@ -108,8 +108,8 @@ final class WpmTokenizer extends Tokenizer {
         }
     }
 
-    @Override
-    byte[] normalPiece(String text) {
+    /** An ordinary token's bytes: U+2581 (the word start llama.cpp's converter writes) is a space. */
+    static byte[] unescape(String text) {
         return text.replace(WORD_START, ' ').getBytes(StandardCharsets.UTF_8);
     }
 

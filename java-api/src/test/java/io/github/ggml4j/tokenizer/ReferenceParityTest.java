@@ -1,5 +1,8 @@
 package io.github.ggml4j.tokenizer;
 
+import io.github.ggml4j.gguf.GgufFile;
+import io.github.ggml4j.gguf.GgufValue;
+import io.github.ggml4j.gguf.GgufWriter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,7 +57,8 @@ class ReferenceParityTest {
             "$100 + €50 = ¥1000 ± 5% ≈ ∞ ∑ ∫ √ ≠ ≤ ≥", "https://example.com/path?q=1&r=2#frag a.b@c.de",
             "\u0001 \u001f \u007f \u0080 \u009f \ue000\uf8ff \udb80\udc00 \u0378 \uffff",
             "ＡＢＣ ａｂｃ １２３ ！＂＃", "ǅ ǈ ǋ ǲ ᾈ ῼ ℌ ℍ ℎ ℏ 𝐀𝐁𝐂 𝒜 𝔄", "ﬁ ﬂ ﬀ ‘quoted’ “double” «guillemets» „low“",
-            "— – - ‐ ‑ ‒ ― … ' ' '' ' '", "Dr. Smith's dog's bone; the dogs' bones", "word\rword\r", "end with space ");
+            "— – - ‐ ‑ ‒ ― … ' ' '' ' '", "Dr. Smith's dog's bone; the dogs' bones", "word\rword\r",
+            "<sentinel:12> IMGIMGABCDZ IMGIMGAZ IMGIMGABCDEZ    four  two", "end with space ");
 
     private static String run(List<String> command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -66,10 +70,15 @@ class ReferenceParityTest {
 
     private static int[] llamaTokenize(String vocab, byte[] input, Path dir, boolean parseSpecial)
             throws IOException, InterruptedException {
-        Path file = Files.createTempFile(dir, vocab, ".txt");
+        return llamaTokenize(LlamaCpp.vocab(vocab), input, dir, parseSpecial);
+    }
+
+    private static int[] llamaTokenize(Path vocab, byte[] input, Path dir, boolean parseSpecial)
+            throws IOException, InterruptedException {
+        Path file = Files.createTempFile(dir, "input", ".txt");
         Files.write(file, input);
         List<String> cmd = new ArrayList<>(List.of(LlamaCpp.referenceBin().orElseThrow().resolve("llama-tokenize").toString(),
-                "-m", LlamaCpp.vocab(vocab).toString(), "-f", file.toString(),
+                "-m", vocab.toString(), "-f", file.toString(),
                 "--no-escape", "--ids", "--log-disable", "--no-bos"));
         if (!parseSpecial) {
             cmd.add("--no-parse-special");
@@ -157,9 +166,37 @@ class ReferenceParityTest {
         return sb.toString();
     }
 
+    /** One pre-tokenizer of each family that has no test vocabulary in the tree. */
+    static final List<String> OTHER_PRE_TOKENIZERS = List.of("deepseek-v3", "spark2_5", "poro-chat", "viking",
+            "chameleon", "bailingmoe", "seed-coder", "ufakzeka", "minicpm5", "laguna", "chatglm-bpe");
+
+    /**
+     * Pre-tokenizers without a test vocabulary, checked on GPT-2's vocabulary relabelled with their name:
+     * llama.cpp then splits with their patterns and merges with GPT-2's ranks, and so must ggml4j.
+     */
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("OTHER_PRE_TOKENIZERS")
+    void preTokenizersWithoutVocabularyLikeLlamaTokenize(String pre, @TempDir Path dir) throws Exception {
+        Path relabelled = dir.resolve("gpt-2-" + pre + ".gguf");
+        try (GgufFile src = GgufFile.open(LlamaCpp.vocab("gpt-2"))) {
+            GgufWriter.copyOf(src).set("tokenizer.ggml.pre", new GgufValue.Str(pre)).write(relabelled);
+        }
+        Tokenizer t;
+        try (GgufFile f = GgufFile.open(relabelled)) {
+            t = Tokenizer.fromGguf(f);
+        }
+        String text = String.join(separator(t), TEXTS);
+        assertArrayEquals(llamaTokenize(relabelled, text.getBytes(StandardCharsets.UTF_8), dir, true),
+                t.encode(text, false, true));
+    }
+
+    /** One vocabulary per detokenizer path (SPM, byte-level BPE with and without space clean-up, Gemma 4, BERT). */
+    static final List<String> DECODE_VOCABS = List.of("llama-spm", "phi-3", "llama-bpe", "gpt-2", "qwen2",
+            "deepseek-llm", "command-r", "gemma-4", "bert-bge");
+
     /** {@code test-tokenizer-0} prints llama.cpp's detokenization of every vector; decoding must agree. */
     @ParameterizedTest(name = "{0}")
-    @FieldSource("io.github.ggml4j.tokenizer.LlamaCpp#VECTOR_VOCABS")
+    @FieldSource("DECODE_VOCABS")
     void decodesLikeLlamaCpp(String vocab) throws Exception {
         String out = run(List.of(LlamaCpp.referenceBin().orElseThrow().resolve("test-tokenizer-0").toString(),
                 LlamaCpp.vocab(vocab).toString()));

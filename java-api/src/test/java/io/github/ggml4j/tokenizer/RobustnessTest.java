@@ -114,6 +114,61 @@ class RobustnessTest {
         assertTrue(tLarge < 10_000_000_000L, vocab + ": 1 MB took " + tLarge / 1e9 + " s");
     }
 
+    /** Arbitrary bytes never make encoding or decoding throw, and decoding gives back what encoding saw. */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-spm", "phi-3", "llama-bpe", "qwen35", "deepseek-llm", "gemma-4", "bert-bge"})
+    void arbitraryBytes(String vocab) {
+        Tokenizer t = LlamaCpp.tokenizer(vocab);
+        java.util.Random r = new java.util.Random(vocab.hashCode());
+        for (int i = 0; i < 300; i++) {
+            byte[] b = new byte[r.nextInt(120)];
+            r.nextBytes(b);
+            if (i % 2 == 0) {
+                for (int k = 0; k < b.length; k++) {
+                    b[k] &= 0x7F; // mostly ASCII, control characters included
+                }
+            }
+            int[] ids = t.encode(b, i % 3 == 0, i % 5 == 0);
+            for (int id : ids) {
+                assertTrue(id >= 0 && id < t.vocabSize(), vocab + ": id " + id);
+            }
+            String decoded = t.decode(ids);
+            if (t.model() == TokenizerModel.SPM && i % 3 != 0 && i % 5 != 0) {
+                // SPM keeps every character (byte fallback) and drops only its own prefix space
+                assertEquals(Utf8.decode(b), decoded, vocab);
+            }
+        }
+    }
+
+    /** One tokenizer, many threads: the same results as one thread. */
+    @Test
+    void threadSafe() throws Exception {
+        Tokenizer t = LlamaCpp.tokenizer("llama-bpe");
+        java.util.List<String> texts = java.util.List.copyOf(LlamaCpp.vectors("llama-bpe").keySet());
+        java.util.List<int[]> expected = texts.stream().map(s -> t.encode(s, true, true)).toList();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int k = 0; k < 8; k++) {
+                results.add(pool.submit(() -> {
+                    for (int round = 0; round < 20; round++) {
+                        for (int i = 0; i < texts.size(); i++) {
+                            if (!java.util.Arrays.equals(expected.get(i), t.encode(texts.get(i), true, true))) {
+                                return false;
+                            }
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (var r : results) {
+                assertTrue(r.get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     @Test
     void emptyInput() {
         for (String vocab : new String[] {"llama-spm", "llama-bpe", "bert-bge"}) {
