@@ -20,11 +20,10 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Parity with llama.cpp's own binaries built from the pinned tree ({@code llama-tokenize},
- * {@code test-tokenizer-0}) on text beyond the test vectors. Skipped where they are not built.
+ * {@code test-tokenizer-0}) on text beyond the test vectors. A build without them fails this test.
  */
 class ReferenceParityTest {
 
@@ -108,7 +107,8 @@ class ReferenceParityTest {
 
     @BeforeAll
     static void needsReferenceBinaries() {
-        assumeTrue(LlamaCpp.referenceBin().isPresent(), "llama.cpp reference binaries not built");
+        assertTrue(LlamaCpp.referenceBin().isPresent(),
+                "llama.cpp reference binaries not built (the default build has them; GGML4J_REFERENCE=ON)");
     }
 
     /**
