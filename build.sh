@@ -4,7 +4,8 @@
 #
 #   ./build.sh            build everything (no tests)
 #   ./build.sh test       build everything and run all tests (what CI runs)
-#   ./build.sh demo       build everything, write a demo model and generate text with it
+#   ./build.sh demo       build everything, write a demo model (random weights, real vocabulary) and
+#                         generate text with it
 #   ./build.sh native     only the native libraries
 #
 # Environment: GGML4J_CMAKE_ARGS (e.g. "-DGGML4J_CUDA=ON" or "-DGGML4J_CPU_MODE=portable"),
@@ -54,7 +55,11 @@ case "${1:-build}" in
   demo)
     build_native
     maven -DskipTests package
-    "$GGML4J_ROOT/ggml4j" demo ;;
+    demo=build/demo/demo-llama-q8_0.gguf
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dggml4j.root="$GGML4J_ROOT" \
+      -cp "tests/target/classes:tests/target/lib/*" io.github.ggml4j.testing.DemoModel "$demo"
+    echo "ggml4j: generating 32 tokens with $demo (random weights, real llama-spm vocabulary):" >&2
+    "$GGML4J_ROOT/ggml4j" generate -m "$demo" -p "Once upon a time" -n 32 --temp 0 ;;
   *)
     ggml4j_die "usage: ./build.sh [build|test|demo|native]" ;;
 esac
