@@ -90,6 +90,7 @@ public final class Session implements AutoCloseable {
         Objects.requireNonNull(tokens, "tokens");
         lock.lock();
         try {
+            decoder.clearCancel(); // before ensureOpen: a close() racing with this call is then never missed
             ensureOpen();
             run(() -> logitRows = decoder.evaluate(tokens, 0, tokens.length, false));
         } finally {
@@ -144,6 +145,7 @@ public final class Session implements AutoCloseable {
         }
         lock.lock();
         try {
+            decoder.clearCancel();
             ensureOpen();
             return run(() -> generateLocked(promptTokens, options, listener));
         } finally {
@@ -186,6 +188,10 @@ public final class Session implements AutoCloseable {
             }
             if (closing) {
                 throw new ResourceClosedException("session closed during generation");
+            }
+            if (decoder.cancelRequested()) {
+                // requested between steps (e.g. from the listener): the next compute would not see it soon
+                throw new CancelledException("generation cancelled after " + n + " tokens");
             }
             one[0] = next;
             logitRows = decoder.evaluate(one, 0, 1, false);
