@@ -48,13 +48,21 @@ public final class Session implements AutoCloseable {
         this.loaded = access.loaded(model);
         HParams hp = loaded.hparams();
         int ctx = options.contextSize() == 0 ? Math.min(4096, hp.nCtxTrain()) : options.contextSize();
-        this.decoder = new Decoder(loaded, new Decoder.Options(ctx, Math.min(options.batchSize(), ctx),
-                options.threads(), options.flashAttention(), GgmlType.fromName(options.kvCacheType())));
+        // tracked before the decoder is built, and built under the session lock: a Model.close() on another
+        // thread then waits for construction to end instead of freeing the weights the graph is built from
+        lock.lock();
         try {
             access.track(model, this);
-        } catch (RuntimeException e) {
-            decoder.close();
-            throw e;
+            try {
+                this.decoder = new Decoder(loaded, new Decoder.Options(ctx, Math.min(options.batchSize(), ctx),
+                        options.threads(), options.flashAttention(), GgmlType.fromName(options.kvCacheType())));
+            } catch (RuntimeException | Error e) {
+                closed = true;
+                access.untrack(model, this);
+                throw e;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -293,7 +301,10 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        decoder.requestCancel();
+        Decoder d = decoder; // null while a constructor on another thread is still building it
+        if (d != null) {
+            d.requestCancel();
+        }
         lock.lock();
         try {
             if (closed) {
