@@ -178,4 +178,26 @@ class SessionCancelCloseTest {
         assertThrows(ResourceClosedException.class, () -> s.evaluate(1));
         assertThrows(ResourceClosedException.class, () -> model.newSession(opts()));
     }
+
+    /**
+     * A model closed while another thread keeps opening sessions on it: that thread gets a typed error. Building
+     * a session reads the weights (the graph is reserved at construction), so they must outlive it.
+     */
+    @Test
+    void closingTheModelWhileSessionsAreOpenedIsATypedError() throws Exception {
+        SessionOptions small = SessionOptions.defaults().withContextSize(64).withThreads(1);
+        for (int i = 0; i < 40; i++) {
+            Model model = Model.load(tiny);
+            CompletableFuture<Object> work = async(() -> {
+                while (true) {
+                    try (Session s = model.newSession(small)) {
+                        s.evaluate(1);
+                    }
+                }
+            });
+            Thread.sleep(i % 7);
+            model.close();
+            assertInstanceOf(ResourceClosedException.class, failure(work), "round " + i);
+        }
+    }
 }

@@ -80,7 +80,8 @@ class SyntheticLlamaTest {
     @Test
     void readWeightsReturnsWhatTheFileStores() {
         Map<String, float[]> f32 = SyntheticLlama.readWeights(SMALL.write(dir.resolve("f32.gguf")));
-        Map<String, float[]> q8 = SyntheticLlama.readWeights(SMALL.withTypes(GgmlType.Q8_0).write(dir.resolve("q8.gguf")));
+        Path q8File = SMALL.withTypes(GgmlType.Q8_0).write(dir.resolve("q8.gguf"));
+        Map<String, float[]> q8 = SyntheticLlama.readWeights(q8File);
         assertEquals(f32.keySet(), q8.keySet());
         for (String name : f32.keySet()) {
             double nmse = Errors.nmse(f32.get(name), q8.get(name));
