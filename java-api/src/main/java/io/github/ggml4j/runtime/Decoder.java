@@ -60,6 +60,7 @@ public final class Decoder implements AutoCloseable {
         this.model = model;
         this.hp = model.hparams();
         this.options = options;
+        requireWholeBlocksPerHead(hp, options.kvType());
         Devices devices = Devices.get();
         MemorySegment sched0 = MemorySegment.NULL;
         MemorySegment cpu0 = MemorySegment.NULL;
@@ -137,6 +138,19 @@ public final class Decoder implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * A quantized cache is read per head, so each head must be whole blocks; otherwise the attention views cut
+     * blocks apart and produce NaN (llama.cpp refuses such a context the same way).
+     */
+    private static void requireWholeBlocksPerHead(HParams hp, GgmlType kvType) {
+        int block = kvType.blockSize();
+        if (hp.nEmbdHeadK() % block != 0 || hp.nEmbdHeadV() % block != 0) {
+            throw new IllegalArgumentException("a " + kvType.ggmlName() + " KV cache stores blocks of " + block
+                    + " values, which do not divide this model's head width (" + hp.nEmbdHeadK() + " for K, "
+                    + hp.nEmbdHeadV() + " for V); use f16 or f32");
         }
     }
 
