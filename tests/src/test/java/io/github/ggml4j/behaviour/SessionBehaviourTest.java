@@ -147,6 +147,18 @@ class SessionBehaviourTest {
         }
     }
 
+    /** The tiny model's heads are 16 wide: a cache of 32-value blocks cannot hold them (it used to give NaN). */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"q8_0", "q4_0"})
+    void quantizedCacheNeedsWholeBlocksPerHead(String kvType) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> model.newSession(opts(64).withKvCacheType(kvType)));
+        assertTrue(e.getMessage().contains("head width"), e.getMessage());
+        try (Session s = model.newSession(opts(64))) {
+            s.evaluate(1, 2); // the model is unaffected
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"NaN", "Infinity"})
     void nonFiniteWeightsStopGenerationWithATypedError(String value, @TempDir Path dir) {

@@ -8,6 +8,7 @@ import io.github.ggml4j.testing.SyntheticLlama;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -63,5 +64,33 @@ class ParityFloat64Test {
                 + Parity.fmt(nmse) + ", greedy " + Arrays.toString(expectedTokens));
         assertTrue(nmse <= BOUND, spec.arch() + ": NMSE " + nmse + "; " + Errors.worst(expected, got.logits()));
         assertArrayEquals(expectedTokens, got.generation().tokens(), spec.arch() + ": greedy tokens");
+    }
+
+    /**
+     * The rounding a KV cache type adds, against the float64 reference. Expected from the formats: F16 keeps 11
+     * bits (NMSE ~1e-6 here); Q8_0 rounds K, V and (for the dot product) Q to steps of max/127 per block of 32,
+     * an NMSE of ~3e-5 per value that the sharp attention of this model raises to ~2e-4; Q4_0's steps of max/7
+     * are ~300 times coarser. A wrong cache layout gives an NMSE near 1.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"f16", "q8_0", "q4_0"})
+    void kvCacheTypes(String kvType) {
+        // 32-wide heads: a quantized cache stores whole blocks of 32 per head
+        SyntheticLlama spec = SyntheticLlama.llama(128, 2, 4, 2, 256).withStd(0.1).withSeed(8);
+        Path file = spec.cached();
+        double[] expected = new ReferenceLlama(spec.referenceConfig(), SyntheticLlama.readWeights(file))
+                .lastLogits(PROMPT);
+        float[] got;
+        try (Model model = Model.load(file)) {
+            got = Parity.run(model, Parity.options(true).withKvCacheType(kvType), PROMPT, 1).logits();
+        }
+        double nmse = Errors.nmse(expected, got);
+        System.out.println("float64 reference, " + kvType + " KV cache: logits NMSE " + Parity.fmt(nmse));
+        double bound = switch (kvType) {
+            case "f16" -> 1e-5;
+            case "q8_0" -> 2e-3;
+            default -> 0.2;
+        };
+        assertTrue(nmse <= bound, kvType + ": NMSE " + nmse);
     }
 }
