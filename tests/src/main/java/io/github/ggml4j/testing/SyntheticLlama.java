@@ -57,8 +57,10 @@ public record SyntheticLlama(String arch, int nEmbd, int nLayer, int nHead, int 
                              GgmlType weightType, GgmlType embdType, boolean tiedOutput, int contextLength,
                              float ropeBase, long seed, double std) {
 
-    /** Rows generated and encoded at a time when streaming. */
+    /** About this many values (whole rows) are generated and encoded at a time when streaming. */
     private static final int CHUNK_VALUES = 1 << 22;
+    /** Part of cached file names: bump it when the generated values change, so old cache files are not reused. */
+    private static final int GENERATOR_VERSION = 1;
     private static final Map<String, Integer> VOCAB_SIZES = new ConcurrentHashMap<>();
 
     public SyntheticLlama {
@@ -241,14 +243,15 @@ public record SyntheticLlama(String arch, int nEmbd, int nLayer, int nHead, int 
         for (int i = 0; i < key.length(); i++) {
             h = 31 * h + key.charAt(i);
         }
-        return arch + "-" + nEmbd + "x" + nLayer + "-" + weightType.name().toLowerCase(Locale.ROOT) + "-"
-                + HexFormat.of().toHexDigits(h).substring(0, 10) + ".gguf";
+        return arch + "-" + nEmbd + "x" + nLayer + "-" + weightType.name().toLowerCase(Locale.ROOT) + "-v"
+                + GENERATOR_VERSION + "-" + HexFormat.of().toHexDigits(h).substring(0, 10) + ".gguf";
     }
 
     /**
      * This model under {@code target/synthetic-models} (or {@code $ggml4j.synthetic.dir}), written on first use
-     * and shared by every test class of the run that asks for the same spec. Files are written atomically, so
-     * an interrupted run leaves none half-written.
+     * and shared by every test class that asks for the same spec, in this run and later ones until
+     * {@code mvn clean}. Files are written atomically, so an interrupted run leaves none half-written; tests take
+     * their expected values from the file itself (llama.cpp on it, {@link #readWeights}), never from the spec.
      */
     public Path cached() {
         synchronized (SyntheticLlama.class) {

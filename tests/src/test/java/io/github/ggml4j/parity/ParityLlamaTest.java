@@ -33,7 +33,10 @@ class ParityLlamaTest {
     static final int N_PREDICT = 32;
     static final int[] PROMPT = withBos(Parity.prompt(19, 7));
 
-    /** Type of the block matrices and whether the head is tied (tied heads keep the big types' files small). */
+    /**
+     * By block-matrix type. F32/F16 tie the head to the embeddings (keeps those files small); the 4-bit types
+     * take 8-bit or Q6_K embeddings and head, as llama.cpp's own mixes do.
+     */
     static final Map<GgmlType, SyntheticLlama> SPECS = new EnumMap<>(GgmlType.class);
 
     static {
