@@ -1,5 +1,6 @@
 package io.github.ggml4j.arch;
 
+import io.github.ggml4j.GgufFormatException;
 import io.github.ggml4j.ModelException;
 import io.github.ggml4j.gguf.GgufMetadata;
 
@@ -40,6 +41,15 @@ public final class HParamsReader {
      * @param nVocabHint the vocabulary size from the embedding tensor, used when no metadata gives it
      */
     public HParams read(int ropeType, int nVocabHint) {
+        try {
+            return readChecked(ropeType, nVocabHint);
+        } catch (GgufFormatException e) {
+            // a missing or mistyped hyper-parameter is a valid GGUF file that is not a usable model
+            throw new ModelException(arch + ": " + e.getMessage(), e);
+        }
+    }
+
+    private HParams readChecked(int ropeType, int nVocabHint) {
         int nEmbd = requireInt("embedding_length");
         int nHead = requireInt("attention.head_count");
         int nHeadKv = intOr("attention.head_count_kv", nHead);

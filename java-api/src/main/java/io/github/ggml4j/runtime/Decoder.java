@@ -54,12 +54,13 @@ public final class Decoder implements AutoCloseable {
     private GraphBuilder current;
     private int graphBuilds;
     private int graphReuses;
-    private boolean closed;
+    private volatile boolean closed;
 
     public Decoder(LoadedModel model, Options options) {
         this.model = model;
         this.hp = model.hparams();
         this.options = options;
+        requireWholeBlocksPerHead(hp, options.kvType());
         Devices devices = Devices.get();
         MemorySegment sched0 = MemorySegment.NULL;
         MemorySegment cpu0 = MemorySegment.NULL;
@@ -140,6 +141,19 @@ public final class Decoder implements AutoCloseable {
         }
     }
 
+    /**
+     * A quantized cache is read per head, so each head must be whole blocks; otherwise the attention views cut
+     * blocks apart and produce NaN (llama.cpp refuses such a context the same way).
+     */
+    private static void requireWholeBlocksPerHead(HParams hp, GgmlType kvType) {
+        int block = kvType.blockSize();
+        if (hp.nEmbdHeadK() % block != 0 || hp.nEmbdHeadV() % block != 0) {
+            throw new IllegalArgumentException("a " + kvType.ggmlName() + " KV cache stores blocks of " + block
+                    + " values, which do not divide this model's head width (" + hp.nEmbdHeadK() + " for K, "
+                    + hp.nEmbdHeadV() + " for V); use f16 or f32");
+        }
+    }
+
     /** Sizes the compute buffers once for the largest graph, so decode steps never reallocate them. */
     private void reserve() {
         int ub = options.ubatchSize();
@@ -184,17 +198,33 @@ public final class Decoder implements AutoCloseable {
         return graphReuses;
     }
 
-    /** Asks a running computation to stop at the next node boundary; cleared by the next evaluate. */
+    /**
+     * Asks a running computation to stop at the next node boundary. The request stays until
+     * {@link #clearCancel()}: the caller clears it when its own operation starts, so a request that arrives
+     * between two evaluations of one operation (decode steps) is not lost.
+     */
     public void requestCancel() {
-        cancelFlag.set(ValueLayout.JAVA_INT, 0, 1);
+        setCancelFlag(1);
     }
 
     public boolean cancelRequested() {
-        return cancelFlag.get(ValueLayout.JAVA_INT, 0) != 0;
+        return !closed && cancelFlag.get(ValueLayout.JAVA_INT, 0) != 0;
     }
 
     public void clearCancel() {
-        cancelFlag.set(ValueLayout.JAVA_INT, 0, 0);
+        setCancelFlag(0);
+    }
+
+    /** Callable from any thread, also after close (closing twice, cancelling a closed session). */
+    private void setCancelFlag(int value) {
+        if (closed) {
+            return;
+        }
+        try {
+            cancelFlag.set(ValueLayout.JAVA_INT, 0, value);
+        } catch (IllegalStateException e) {
+            // the arena closed meanwhile: there is no computation left to cancel
+        }
     }
 
     /**
@@ -222,7 +252,6 @@ public final class Decoder implements AutoCloseable {
                     + cache.capacity() + " context positions are in use", cache.used() + count, cache.capacity());
         }
         int usedBefore = cache.used();
-        clearCancel();
         int rows = 0;
         try {
             for (int start = from; start < from + count; start += options.ubatchSize()) {

@@ -142,6 +142,9 @@ public final class WeightLoader implements WeightSource {
         if (info.type() != GgmlType.F32 && (use == WeightUse.MUL || use == WeightUse.ADD || use == WeightUse.ROPE)) {
             return false; // norms, biases and frequency factors are read as F32 by the kernels
         }
+        if ((use == WeightUse.MUL_MAT || use == WeightUse.GET_ROWS) && !isWeightType(info.type())) {
+            return false;
+        }
         try (GgmlContext probe = GgmlContext.forTensors(8)) {
             long[] ne = info.shape();
             MemorySegment w = probe.newTensor(info.type().id(), ne);
@@ -167,6 +170,19 @@ public final class WeightLoader implements WeightSource {
                 }
             }
         }
+    }
+
+    /**
+     * Whether ggml has kernels that read this type as a weight matrix. The CPU backend's supports_op accepts a
+     * matrix product on any type, but integers and F64 have no dot product there and Q8_1/Q8_K are activation
+     * formats without one either: such a weight would crash in the first compute instead of failing the load.
+     */
+    static boolean isWeightType(GgmlType type) {
+        return switch (type) {
+            case F32, F16, BF16 -> true;
+            case Q8_1, Q8_K -> false;
+            default -> type.isQuantized();
+        };
     }
 
     /** Allocates every group and fills it from the file; the loader is spent afterwards. */

@@ -50,13 +50,21 @@ public final class Session implements AutoCloseable {
         this.loaded = access.loaded(model);
         HParams hp = loaded.hparams();
         int ctx = options.contextSize() == 0 ? Math.min(4096, hp.nCtxTrain()) : options.contextSize();
-        this.decoder = new Decoder(loaded, new Decoder.Options(ctx, Math.min(options.batchSize(), ctx),
-                options.threads(), options.flashAttention(), GgmlType.fromName(options.kvCacheType())));
+        // tracked before the decoder is built, and built under the session lock: a Model.close() on another
+        // thread then waits for construction to end instead of freeing the weights the graph is built from
+        lock.lock();
         try {
             access.track(model, this);
-        } catch (RuntimeException e) {
-            decoder.close();
-            throw e;
+            try {
+                this.decoder = new Decoder(loaded, new Decoder.Options(ctx, Math.min(options.batchSize(), ctx),
+                        options.threads(), options.flashAttention(), GgmlType.fromName(options.kvCacheType())));
+            } catch (RuntimeException | Error e) {
+                closed = true;
+                access.untrack(model, this);
+                throw e;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -92,6 +100,7 @@ public final class Session implements AutoCloseable {
         Objects.requireNonNull(tokens, "tokens");
         lock.lock();
         try {
+            decoder.clearCancel(); // before ensureOpen: a close() racing with this call is then never missed
             ensureOpen();
             run(() -> logitRows = decoder.evaluate(tokens, 0, tokens.length, false));
         } finally {
@@ -167,6 +176,7 @@ public final class Session implements AutoCloseable {
         }
         lock.lock();
         try {
+            decoder.clearCancel();
             ensureOpen();
             return run(() -> generateLocked(promptTokens, options, listener));
         } finally {
@@ -220,6 +230,10 @@ public final class Session implements AutoCloseable {
             }
             if (closing) {
                 throw new ResourceClosedException("session closed during generation");
+            }
+            if (decoder.cancelRequested()) {
+                // requested between steps (e.g. from the listener): the next compute would not see it soon
+                throw new CancelledException("generation cancelled after " + n + " tokens");
             }
             one[0] = next;
             logitRows = decoder.evaluate(one, 0, 1, false);
@@ -324,7 +338,10 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        decoder.requestCancel();
+        Decoder d = decoder; // null while a constructor on another thread is still building it
+        if (d != null) {
+            d.requestCancel();
+        }
         lock.lock();
         try {
             if (closed) {
