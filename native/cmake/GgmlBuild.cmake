@@ -21,7 +21,8 @@ set(GGML4J_GGML_BUILD_DIR "${GGML4J_CACHE_DIR}/build/${_key}")
 set(GGML4J_GGML_BIN_DIR   "${GGML4J_GGML_BUILD_DIR}/bin")
 
 set(_ref OFF)
-if (GGML4J_REFERENCE)
+if (GGML4J_REFERENCE AND NOT GGML4J_CPU_MODE STREQUAL "portable")
+    # the reference tools are for comparisons on the build machine; a portable build is for shipping
     set(_ref ON)
 endif()
 
