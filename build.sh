@@ -53,8 +53,9 @@ case "${1:-build}" in
     build_native
     maven verify ;;
   demo)
-    build_native
-    maven -DskipTests package
+    # build logs go to stderr: stdout carries only the generated text
+    build_native >&2
+    maven -DskipTests package >&2
     demo=build/demo/demo-llama-q8_0.gguf
     "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dggml4j.root="$GGML4J_ROOT" \
       -cp "tests/target/classes:tests/target/lib/*" io.github.ggml4j.testing.DemoModel "$demo"

@@ -29,7 +29,7 @@ public final class DemoModel {
         if (out.toAbsolutePath().getParent() != null) {
             Files.createDirectories(out.toAbsolutePath().getParent());
         }
-        SyntheticLlama.llama(256, 4, 8, 2, 768).withTypes(GgmlType.Q8_0).withTiedOutput(true).withSeed(42).write(out);
+        SyntheticLlama.llama(256, 4, 8, 2, 768).withTypes(GgmlType.Q8_0).withStd(0.08).withSeed(42).write(out);
         System.err.println("wrote the demo model to " + out);
     }
 }
