@@ -98,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static void row(PrintWriter out, String runtime, String label, ModelInfo info, int threads, BenchResult r) {
-        out.printf(Locale.ROOT, "| %-9s | %-30s | %6.2f MiB | %8.2f B | %-7s | %7d | %15s | %13.2f ± %5.2f |%n",
+        out.printf(Locale.ROOT, "| %-9s | %-30s | %6.2f MiB | %8.2f B | %-7s | %7d | %15s | %12.2f ± %5.2f |%n",
                 runtime, label, info.weightBytes() / 1048576.0, info.parameterCount() / 1e9, "CPU", threads, r.test(),
                 r.tokensPerSecond(), r.stddev());
     }

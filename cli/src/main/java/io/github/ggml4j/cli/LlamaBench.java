@@ -61,13 +61,15 @@ final class LlamaBench {
             double sd = decimal(obj, "stddev_ts");
             long reps = count(obj, "samples_ns");
             String test = nGen == 0 ? "pp" + nPrompt : nPrompt == 0 ? "tg" + nGen : "pp" + nPrompt + "+tg" + nGen;
-            results.add(new BenchResult(test, (int) (nGen == 0 ? nPrompt : nGen), avg, sd, (int) reps));
+            // llama-bench's rate for pp+tg counts both parts
+            results.add(new BenchResult(test, (int) (nPrompt + nGen), avg, sd, (int) reps));
         }
         return results;
     }
 
     private static String field(String obj, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*([^,}\\]\\n]+|\\[[^\\]]*\\])").matcher(obj);
+        // an array first: a scalar match would otherwise take "[ 1" of "[ 1, 2 ]"
+        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*(\\[[^\\]]*\\]|[^,}\\]\\n]+)").matcher(obj);
         if (!m.find()) {
             throw new StorageException("llama-bench output lacks " + name);
         }

@@ -4,7 +4,10 @@ import io.github.ggml4j.Ggml4jException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 
 /**
  * {@code ggml4j}: the command line. Each subcommand is a class of its own; this one only wires them and
@@ -32,7 +35,16 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
-        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        return run(utf8(System.out), utf8(System.err), args);
+    }
+
+    /**
+     * Generated text is written as UTF-8 bytes, as llama.cpp writes it, whatever the locale: System.out encodes
+     * by the locale's charset, which under a plain C/POSIX locale (containers, CI, cron) is ASCII and turns
+     * every other character into '?'.
+     */
+    private static PrintWriter utf8(PrintStream stream) {
+        return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
     }
 
     /** Runs the command line writing to the given streams, and returns its exit code. */

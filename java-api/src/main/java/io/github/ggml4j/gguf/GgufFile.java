@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -146,7 +147,9 @@ public final class GgufFile implements AutoCloseable {
         } catch (AccessDeniedException e) {
             throw new StorageException("permission denied: " + path, e);
         } catch (IOException e) {
-            throw new StorageException("cannot read " + path + ": " + e.getMessage(), e);
+            // mapping a directory fails with the OS's "No such device", which does not say what is wrong
+            String why = Files.isDirectory(path) ? "it is a directory" : e.getMessage();
+            throw new StorageException("cannot read " + path + ": " + why, e);
         }
     }
 

@@ -234,6 +234,7 @@ class GgufFileTest {
     @Test
     void missingAndUnreadableFilesAreStorageErrors() {
         assertThrows(StorageException.class, () -> GgufFile.open(dir.resolve("absent.gguf")));
-        assertThrows(StorageException.class, () -> GgufFile.open(dir));
+        StorageException e = assertThrows(StorageException.class, () -> GgufFile.open(dir));
+        assertEquals("cannot read " + dir + ": it is a directory", e.getMessage());
     }
 }
