@@ -6,8 +6,8 @@ import io.github.ggml4j.bench.BenchResult;
 import io.github.ggml4j.bench.Benchmark;
 import io.github.ggml4j.model.Model;
 import io.github.ggml4j.model.ModelInfo;
-import io.github.ggml4j.model.ModelOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,17 +26,14 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file")
-    Path model;
+    @Mixin
+    ModelArgs modelArgs;
 
     @Option(names = {"-p", "--n-prompt"}, defaultValue = "512", description = "prompt tokens (default ${DEFAULT-VALUE})")
     int nPrompt;
 
     @Option(names = {"-n", "--n-gen"}, defaultValue = "128", description = "generated tokens (default ${DEFAULT-VALUE})")
     int nGen;
-
-    @Option(names = {"-t", "--threads"}, description = "CPU threads (default: all cores)")
-    Integer threads;
 
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions (default ${DEFAULT-VALUE})")
     int reps;
@@ -47,20 +44,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-fa", "--flash-attn"}, defaultValue = "1", description = "flash attention 0|1 (default ${DEFAULT-VALUE})")
     int flashAttn;
 
-    @Option(names = "--no-repack", description = "keep all weights in the file mapping (no repacking)")
-    boolean noRepack;
-
     @Option(names = "--compare", description = "also run llama.cpp's llama-bench on the same file and print the ratios")
     boolean compare;
 
     @Override
     public Integer call() {
-        int t = threads != null ? threads : Ggml4j.defaultThreads();
+        int t = modelArgs.threads();
         BenchOptions o = new BenchOptions(nPrompt, nGen, reps, t, ubatch, flashAttn != 0);
         PrintWriter out = spec.commandLine().getOut();
         List<BenchResult> ours;
         ModelInfo info;
-        try (Model m = Model.load(model, ModelOptions.defaults().withRepack(!noRepack))) {
+        try (Model m = Model.load(modelArgs.model, modelArgs.modelOptions())) {
             info = m.info();
             ours = Benchmark.run(m, o);
         }
@@ -75,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
             if (tools.isEmpty()) {
                 throw new IllegalArgumentException("--compare needs llama.cpp's reference tools (build with -DGGML4J_REFERENCE=ON)");
             }
-            List<BenchResult> ref = LlamaBench.run(Path.of(tools), model, o);
+            List<BenchResult> ref = LlamaBench.run(Path.of(tools), modelArgs.model, o);
             for (BenchResult r : ref) {
                 row(out, "llama.cpp", label, info, t, r);
             }

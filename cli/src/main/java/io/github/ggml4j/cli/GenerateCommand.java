@@ -1,19 +1,17 @@
 package io.github.ggml4j.cli;
 
-import io.github.ggml4j.Ggml4j;
 import io.github.ggml4j.model.Model;
-import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.session.GenerateOptions;
 import io.github.ggml4j.session.Generation;
 import io.github.ggml4j.session.Session;
 import io.github.ggml4j.session.SessionOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,8 +27,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file")
-    Path model;
+    @Mixin
+    ModelArgs modelArgs;
 
     @Option(names = {"-p", "--prompt"}, required = true, description = "the prompt")
     String prompt;
@@ -40,9 +38,6 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--temp", defaultValue = "0", description = "sampling temperature; only 0 (greedy) is available")
     double temperature;
-
-    @Option(names = {"-t", "--threads"}, description = "CPU threads (default: all cores)")
-    Integer threads;
 
     @Option(names = {"-c", "--ctx-size"}, defaultValue = "0", description = "context size (default: the model's, at most 4096)")
     int ctx;
@@ -56,9 +51,6 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--stop", description = "stop when this text is generated (repeatable)")
     List<String> stop = new ArrayList<>();
-
-    @Option(names = "--no-repack", description = "keep all weights in the file mapping (no repacking)")
-    boolean noRepack;
 
     @Option(names = "--gpu-layers", defaultValue = "0", description = "blocks to offload to a GPU when one is built in")
     int gpuLayers;
@@ -75,10 +67,10 @@ final class GenerateCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--flash-attn must be on, off or auto, not '" + flashAttn + "'");
         };
         SessionOptions so = SessionOptions.defaults().withContextSize(ctx).withBatchSize(batch)
-                .withThreads(threads != null ? threads : Ggml4j.defaultThreads()).withFlashAttention(fa);
+                .withThreads(modelArgs.threads()).withFlashAttention(fa);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Model m = Model.load(model, ModelOptions.defaults().withRepack(!noRepack).withGpuLayers(gpuLayers));
+        try (Model m = Model.load(modelArgs.model, modelArgs.modelOptions().withGpuLayers(gpuLayers));
              Session s = m.newSession(so)) {
             Generation g = s.generate(prompt, GenerateOptions.greedy(nPredict).withStop(stop), (id, text) -> {
                 out.print(text);
