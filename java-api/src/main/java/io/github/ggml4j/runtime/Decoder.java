@@ -66,7 +66,6 @@ public final class Decoder implements AutoCloseable {
         MemorySegment cpu0 = MemorySegment.NULL;
         KvCache cache0 = null;
         try {
-            int gpuLayers = Math.min(model.placement().gpuLayers(), hp.nLayer());
             MemorySegment[] layerBufts = new MemorySegment[hp.nLayer()];
             MemorySegment gpu = null;
             if (model.placement().gpuLayers() > 0 && !devices.gpus().isEmpty()) {
@@ -78,7 +77,7 @@ public final class Decoder implements AutoCloseable {
                 gpuBackends.add(b);
             }
             for (int il = 0; il < hp.nLayer(); il++) {
-                layerBufts[il] = gpu != null && il >= hp.nLayer() - gpuLayers
+                layerBufts[il] = gpu != null && model.placement().offloads(il, hp.nLayer())
                         ? GgmlLib.ggml_backend_dev_buffer_type(gpu) : devices.cpuBuft();
             }
             cpu0 = GgmlLib.ggml_backend_dev_init(devices.cpu(), MemorySegment.NULL);

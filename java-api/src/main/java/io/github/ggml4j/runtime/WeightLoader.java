@@ -41,6 +41,17 @@ public final class WeightLoader implements WeightSource {
                 throw new IllegalArgumentException("gpuLayers must be >= 0, got " + gpuLayers);
             }
         }
+
+        /**
+         * Whether a layer ({@link WeightSource#INPUT}, a block index or {@link WeightSource#OUTPUT}) is offloaded,
+         * given that a GPU exists: the last gpuLayers blocks, and the output head beyond the block count.
+         */
+        public boolean offloads(int layer, int nLayer) {
+            if (gpuLayers == 0 || layer == WeightSource.INPUT) {
+                return false;
+            }
+            return layer == WeightSource.OUTPUT ? gpuLayers > nLayer : layer >= nLayer - gpuLayers;
+        }
     }
 
     /** A tensor created for a weight, with the file tensor holding its data. */
@@ -115,9 +126,7 @@ public final class WeightLoader implements WeightSource {
     /** The first buffer type, in preference order for the layer's device, whose backend supports the use. */
     private MemorySegment chooseBuft(GgufTensorInfo info, WeightUse use, int layer) {
         List<MemorySegment[]> candidates = new ArrayList<>(); // {device, buft}
-        boolean onGpu = !devices.gpus().isEmpty() && placement.gpuLayers() > 0
-                && layer != WeightSource.INPUT
-                && (layer == WeightSource.OUTPUT ? placement.gpuLayers() > nLayer : layer >= nLayer - placement.gpuLayers());
+        boolean onGpu = !devices.gpus().isEmpty() && placement.offloads(layer, nLayer);
         if (onGpu) {
             MemorySegment gpu = devices.gpus().get(0);
             candidates.add(new MemorySegment[] {gpu, GgmlLib.ggml_backend_dev_buffer_type(gpu)});
