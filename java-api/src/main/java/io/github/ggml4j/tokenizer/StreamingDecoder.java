@@ -74,49 +74,12 @@ public final class StreamingDecoder {
             int len = Utf8.sequenceLength(b, i, n);
             if (len > 0) {
                 i += len;
-            } else if (couldComplete(b, i, n)) {
+            } else if (Utf8.couldComplete(b, i, n)) {
                 return i;
             } else {
                 i++; // a bad byte: decoded as U+FFFD
             }
         }
         return n;
-    }
-
-    /** Whether {@code b[i, n)} is a proper prefix of some well-formed sequence. */
-    private static boolean couldComplete(byte[] b, int i, int n) {
-        int b0 = b[i] & 0xFF;
-        int need;
-        int lo = 0x80;
-        int hi = 0xBF;
-        if (b0 >= 0xC2 && b0 <= 0xDF) {
-            need = 1;
-        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-            need = 2;
-            lo = b0 == 0xE0 ? 0xA0 : 0x80;
-            hi = b0 == 0xED ? 0x9F : 0xBF;
-        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-            need = 3;
-            lo = b0 == 0xF0 ? 0x90 : 0x80;
-            hi = b0 == 0xF4 ? 0x8F : 0xBF;
-        } else {
-            return false;
-        }
-        int have = n - i - 1;
-        if (have >= need) {
-            return false;
-        }
-        if (have >= 1) {
-            int b1 = b[i + 1] & 0xFF;
-            if (b1 < lo || b1 > hi) {
-                return false;
-            }
-        }
-        for (int k = 2; k <= have; k++) {
-            if ((b[i + k] & 0xC0) != 0x80) {
-                return false;
-            }
-        }
-        return true;
     }
 }

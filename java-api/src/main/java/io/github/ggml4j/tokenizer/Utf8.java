@@ -15,6 +15,19 @@ final class Utf8 {
 
     /** Length of the well-formed sequence starting at {@code i}, or 0 if there is none. */
     static int sequenceLength(byte[] b, int i, int end) {
+        return Math.max(0, scan(b, i, end));
+    }
+
+    /** Whether {@code b[i, end)} is a proper prefix of some well-formed sequence (cut short by {@code end}). */
+    static boolean couldComplete(byte[] b, int i, int end) {
+        return scan(b, i, end) < 0;
+    }
+
+    /**
+     * The sequence starting at {@code i}: its length when well-formed; minus the number of bytes present when
+     * they are a proper prefix of a well-formed sequence cut short by {@code end}; 0 when malformed.
+     */
+    private static int scan(byte[] b, int i, int end) {
         int b0 = b[i] & 0xFF;
         if (b0 < 0x80) {
             return 1;
@@ -41,15 +54,13 @@ final class Utf8 {
         } else {
             return 0;
         }
-        if (i + need >= end) {
-            return 0;
-        }
-        int b1 = b[i + 1] & 0xFF;
-        if (b1 < lo || b1 > hi) {
-            return 0;
-        }
-        for (int k = 2; k <= need; k++) {
-            if ((b[i + k] & 0xC0) != 0x80) {
+        for (int k = 1; k <= need; k++) {
+            if (i + k >= end) {
+                return -k; // the lead byte and k - 1 valid continuation bytes, then the input ends
+            }
+            int bk = b[i + k] & 0xFF;
+            boolean ok = k == 1 ? bk >= lo && bk <= hi : (bk & 0xC0) == 0x80;
+            if (!ok) {
                 return 0;
             }
         }
