@@ -30,15 +30,13 @@ public final class KvCache implements Memory {
     private final MemorySegment[] v;
     private final int size;
     private final int capacity;
-    private final boolean vTransposed;
     private int used;
 
     /**
      * @param capacity    positions the caller may use (the cache itself is padded up to {@link #PAD})
      * @param layerBufts  buffer type per layer (where that layer's cache lives)
-     * @param vTransposed store V transposed (needed when flash attention is off)
      */
-    public KvCache(HParams hp, int capacity, int kType, int vType, MemorySegment[] layerBufts, boolean vTransposed) {
+    public KvCache(HParams hp, int capacity, int kType, int vType, MemorySegment[] layerBufts) {
         Objects.requireNonNull(hp);
         if (capacity <= 0) {
             throw new IllegalArgumentException("context size must be positive, got " + capacity);
@@ -48,7 +46,6 @@ public final class KvCache implements Memory {
         }
         this.capacity = capacity;
         this.size = (int) Math.min(Integer.MAX_VALUE - PAD, ((long) capacity + PAD - 1) / PAD * PAD);
-        this.vTransposed = vTransposed;
         this.k = new MemorySegment[hp.nLayer()];
         this.v = new MemorySegment[hp.nLayer()];
         this.context = GgmlContext.forTensors(2L * hp.nLayer() + 8);
@@ -118,7 +115,7 @@ public final class KvCache implements Memory {
         return k[il];
     }
 
-    /** The V tensor of a layer: [n_embd_v_gqa, size] (transposed in use when {@link #vTransposed()}). */
+    /** The V tensor of a layer: [n_embd_v_gqa, size] (read transposed when built without flash attention). */
     public MemorySegment v(int il) {
         return v[il];
     }
@@ -126,10 +123,6 @@ public final class KvCache implements Memory {
     /** Cells allocated (capacity padded up to {@link #PAD}). */
     public int size() {
         return size;
-    }
-
-    public boolean vTransposed() {
-        return vTransposed;
     }
 
     @Override
@@ -208,13 +201,5 @@ public final class KvCache implements Memory {
         context.close();
     }
 
-    /** Bytes of device memory the cache uses. */
-    public long bytes() {
-        long total = 0;
-        for (MemorySegment b : buffers) {
-            total += GgmlLib.ggml_backend_buffer_get_size(b);
-        }
-        return total;
-    }
 
 }

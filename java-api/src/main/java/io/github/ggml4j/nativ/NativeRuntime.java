@@ -83,6 +83,7 @@ public record NativeRuntime(Path libraryDir, String source, Map<String, String> 
         return pathProperty("reference.bin.dir");
     }
 
+
     /** Where ggml4j's own native helper programs (the reference harness) were built, if they were. */
     public Optional<Path> extraBinDir() {
         return pathProperty("extra.bin.dir");

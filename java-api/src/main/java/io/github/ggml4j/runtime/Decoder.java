@@ -92,8 +92,7 @@ public final class Decoder implements AutoCloseable {
                 GgmlLib.ggml4j_backend_set_cancel_flag(g, cancelFlag);
             }
 
-            cache0 = new KvCache(hp, options.contextSize(), options.kvType().id(), options.kvType().id(), layerBufts,
-                    !options.flashAttention());
+            cache0 = new KvCache(hp, options.contextSize(), options.kvType().id(), options.kvType().id(), layerBufts);
 
             int nBackends = gpuBackends.size() + 1;
             MemorySegment backends = arena.allocate(ValueLayout.ADDRESS, nBackends);
@@ -182,10 +181,6 @@ public final class Decoder implements AutoCloseable {
 
     public HParams hparams() {
         return hp;
-    }
-
-    public Options options() {
-        return options;
     }
 
     /** Graphs built so far, and how many micro-batches reused the previous graph. */
