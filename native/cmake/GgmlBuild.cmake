@@ -70,7 +70,8 @@ if (GGML4J_SANITIZE)
     list(APPEND _args -DGGML_SANITIZE_ADDRESS=ON -DLLAMA_SANITIZE_ADDRESS=ON)
 endif()
 if (GGML4J_REFERENCE AND NOT GGML4J_CPU_MODE STREQUAL "portable")
-    list(APPEND _targets llama llama-bench llama-simple llama-completion llama-quantize llama-tokenize test-tokenizer-0)
+    list(APPEND _targets llama llama-bench llama-simple llama-completion llama-quantize llama-tokenize test-tokenizer-0
+        llama-batched llama-batched-bench llama-perplexity llama-imatrix)
 endif()
 
 cmake_host_system_information(RESULT _cores QUERY NUMBER_OF_LOGICAL_CORES)
