@@ -54,7 +54,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<BenchResult> ours;
         ModelInfo info;
-        try (Model m = Model.load(modelArgs.model, modelArgs.modelOptions())) {
+        try (Model m = Model.load(modelArgs.model, Benchmark.modelOptions(modelArgs.modelOptions(), o))) {
             info = m.info();
             ours = Benchmark.run(m, o);
         }

@@ -22,7 +22,8 @@ final class ModelArgs {
         return threads != null ? threads : Ggml4j.defaultThreads();
     }
 
+    /** Load options with this command's threads and repacking (the engine's other settings at their defaults). */
     ModelOptions modelOptions() {
-        return ModelOptions.defaults().withRepack(!noRepack);
+        return ModelOptions.defaults().withRepack(!noRepack).withThreads(threads());
     }
 }

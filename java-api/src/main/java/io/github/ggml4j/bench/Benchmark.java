@@ -1,6 +1,7 @@
 package io.github.ggml4j.bench;
 
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.session.Session;
 import io.github.ggml4j.session.SessionOptions;
 
@@ -23,9 +24,21 @@ public final class Benchmark {
     private Benchmark() {
     }
 
+    /**
+     * Runs the tests on a model loaded with the benchmark's threads, micro-batch size and flash attention
+     * ({@link #modelOptions}), so the figures are for the configuration they are labelled with.
+     *
+     * @throws IllegalArgumentException if the model was loaded with other engine settings
+     */
     public static List<BenchResult> run(Model model, BenchOptions o) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(o, "options");
+        ModelOptions mo = model.options();
+        if (mo.threads() != o.threads() || mo.batchSize() != o.batchSize() || mo.flashAttention() != o.flashAttention()) {
+            throw new IllegalArgumentException("the model was loaded with " + mo.threads() + " threads, micro-batch "
+                    + mo.batchSize() + ", flash attention " + mo.flashAttention() + "; the benchmark asks for "
+                    + o.threads() + ", " + o.batchSize() + ", " + o.flashAttention() + " (load it with modelOptions(...))");
+        }
         List<BenchResult> results = new ArrayList<>();
         if (o.promptTokens() > 0) {
             results.add(prompt(model, o));
@@ -36,9 +49,15 @@ public final class Benchmark {
         return results;
     }
 
+    /** {@code base} with the benchmark's engine settings and a context that fits its tests. */
+    public static ModelOptions modelOptions(ModelOptions base, BenchOptions o) {
+        return base.withThreads(o.threads()).withBatchSize(o.batchSize()).withFlashAttention(o.flashAttention())
+                .withContextSize(Math.max(base.contextSize(), Math.max(o.promptTokens(), o.genTokens())))
+                .withCachedPrompts(0);
+    }
+
     private static SessionOptions session(BenchOptions o, int context) {
-        return SessionOptions.defaults().withContextSize(context).withThreads(o.threads())
-                .withBatchSize(Math.min(o.batchSize(), context)).withFlashAttention(o.flashAttention());
+        return SessionOptions.defaults().withContextSize(context);
     }
 
     private static BenchResult prompt(Model model, BenchOptions o) {

@@ -1,26 +1,75 @@
 package io.github.ggml4j.memory;
 
+import io.github.ggml4j.nativ.GgmlContext;
+import io.github.ggml4j.runtime.Batch;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
- * What a session remembers between decode steps. Attention layers keep a KV cache, recurrent layers (RWKV)
- * keep a state; the session only sees this interface, and the sequence operations are defined once here.
+ * What a model remembers between decode steps, for many sequences at once. Attention layers keep a KV cache,
+ * recurrent layers (RWKV) a state per sequence, encoders nothing; the engine only sees this interface. The
+ * memory owns its layout: it places a batch, fills its own graph inputs from its per-cell metadata, and the
+ * sequence operations are defined once here. Only the engine's thread calls it.
  */
 public sealed interface Memory extends AutoCloseable permits KvCache {
 
-    /** Positions the memory can hold. */
+    /** Where a batch went: one cell per token, and how many cells the graph attends over. */
+    record Slots(int[] cells, int attended) {
+    }
+
+    /** Cells in total. */
     int capacity();
 
-    /** Positions currently held (the next token's position). */
-    int used();
+    /** Cells holding at least one sequence. */
+    int usedCells();
+
+    /** 1 + the largest position {@code seq} holds; 0 when it holds none. */
+    int nextPosition(int seq);
+
+    /**
+     * Finds cells for every token of the batch and records them tentatively (so the batch's own tokens are
+     * visible to each other in the mask); {@link #rollback} undoes this when the compute fails.
+     *
+     * @return the slots, or null when there is no room
+     */
+    Slots place(Batch batch);
+
+    /** Forgets a tentative placement whose compute failed or was cancelled. */
+    void rollback(Slots slots);
+
+    /** The graph inputs this memory needs for a micro-batch of {@code nTokens} over {@code attended} cells. */
+    GraphInputs newInputs(GgmlContext ctx, int nTokens, int attended, boolean flashAttention);
+
+    /** Fills those inputs (cell indices and masks) for the placed batch, before compute. */
+    void fillInputs(GraphInputs inputs, Batch batch, Slots slots, boolean causal);
+
+    /** Forgets the positions {@code [from, to)} of a sequence ({@code to < 0}: to the end). */
+    void removeRange(int seq, int from, int to);
+
+    /** Lets {@code dst} see the cells of {@code src} at positions {@code [from, to)} without copying data. */
+    void copySequence(int src, int dst, int from, int to);
+
+    /** Forgets every sequence but one. */
+    void keepOnly(int seq);
 
     /** Forgets everything. */
     void clear();
 
+    /** Writes what {@code seq} holds (its positions and their data); a format of this memory's own. */
+    void writeState(int seq, DataOutput out) throws IOException;
+
     /**
-     * Forgets every position at or after {@code position}.
+     * Reads a state written by {@link #writeState} into an empty sequence.
      *
-     * @throws IllegalArgumentException if position is negative or past {@link #used()}
+     * @throws io.github.ggml4j.ContextOverflowException if there is no room for it
+     * @throws io.github.ggml4j.ModelException           if the state does not fit this memory's layout
      */
-    void truncate(int position);
+    void readState(int seq, DataInput in) throws IOException;
+
+    /** Bytes of native memory this memory holds. */
+    long nativeBytes();
 
     @Override
     void close();
