@@ -202,20 +202,25 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * Generates greedily after the given prompt tokens (appended to what the session already holds).
+     * Generates greedily after the given prompt tokens (appended to what the session already holds). An empty
+     * prompt continues from the last evaluated token's logits (after {@link #evaluate}, {@link #fork()} or a
+     * restore).
      *
      * @param listener receives each token as it is generated; may be null
      */
     public Generation generate(int[] promptTokens, GenerateOptions options, TokenListener listener) {
         Objects.requireNonNull(promptTokens, "promptTokens");
         Objects.requireNonNull(options, "options");
-        if (promptTokens.length == 0) {
-            throw new IllegalArgumentException("the prompt has no tokens");
-        }
         lock.lock();
         try {
             cancelRequested = false;
             ensureOpen();
+            if (promptTokens.length == 0) {
+                if (seq.lastOutput() == null) {
+                    throw new IllegalArgumentException("the prompt has no tokens and there are no logits to continue from");
+                }
+                return generateLocked(promptTokens, options, listener);
+            }
             int free = seq.limit() - seq.position();
             if (promptTokens.length > free) {
                 throw new ContextOverflowException("the prompt has " + promptTokens.length + " tokens but only " + free
@@ -231,8 +236,11 @@ public final class Session implements AutoCloseable {
 
     private Generation generateLocked(int[] prompt, GenerateOptions options, TokenListener listener) {
         long t0 = System.nanoTime();
-        engine.decode(seq, prompt, false);
-        int reused = engine.lastReused(seq);
+        int reused = 0;
+        if (prompt.length > 0) {
+            engine.decode(seq, prompt, false);
+            reused = engine.lastReused(seq);
+        }
         long t1 = System.nanoTime();
         seq.generating(true);
         int[] out = new int[Math.min(options.maxTokens(), 1024)];

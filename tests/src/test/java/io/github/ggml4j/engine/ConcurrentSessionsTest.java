@@ -137,19 +137,19 @@ class ConcurrentSessionsTest {
     /** One of four sessions is cancelled mid-prompt, then mid-generation: the other three finish correctly. */
     @Test
     void cancellingOneOfFourSessionsLeavesTheOthersAlone() throws Exception {
-        // F32 weights at 512 wide keep a 1200-token prompt busy for a while
+        // F32 weights at 512 wide keep a 600-token prompt busy for a while
         Path file = Parity.LLAMA_512.withTypes(io.github.ggml4j.gguf.GgmlType.F32).withTiedOutput(true).cached();
         ModelOptions o = ModelOptions.defaults().withThreads(2).withContextSize(4096).withBatchSize(64)
                 .withCachedPrompts(0);
         int[][] prompts = new int[4][];
         int[][] expected = new int[4][];
         for (int i = 0; i < 4; i++) {
-            prompts[i] = Parity.prompt(i == 0 ? 1200 : 12 + i, 3000 + i);
+            prompts[i] = Parity.prompt(i == 0 ? 600 : 12 + i, 3000 + i);
         }
         try (Model model = Model.load(file, o)) {
             for (int i = 1; i < 4; i++) {
                 try (Session s = model.newSession(SessionOptions.defaults().withContextSize(2048))) {
-                    expected[i] = s.generate(prompts[i], GenerateOptions.greedy(24), null).tokens();
+                    expected[i] = s.generate(prompts[i], GenerateOptions.greedy(12), null).tokens();
                 }
             }
         }
@@ -166,7 +166,7 @@ class ConcurrentSessionsTest {
                     Session s = model.newSession(SessionOptions.defaults().withContextSize(2048));
                     others.add(s);
                     int[] p = prompts[i];
-                    work.add(async(() -> s.generate(p, GenerateOptions.greedy(24), null).tokens()));
+                    work.add(async(() -> s.generate(p, GenerateOptions.greedy(12), null).tokens()));
                 }
                 if (when.equals("prompt")) {
                     Thread.sleep(200);
@@ -187,7 +187,7 @@ class ConcurrentSessionsTest {
                 }
                 // the cancelled session is usable and computes as the others do
                 victim.clear();
-                assertArrayEquals(expected[2], victim.generate(prompts[2], GenerateOptions.greedy(24), null).tokens(),
+                assertArrayEquals(expected[2], victim.generate(prompts[2], GenerateOptions.greedy(12), null).tokens(),
                         "the cancelled session, reused");
                 victim.close();
                 others.forEach(Session::close);
