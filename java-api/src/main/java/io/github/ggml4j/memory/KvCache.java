@@ -17,8 +17,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.BitSet;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -49,9 +47,7 @@ public final class KvCache implements Memory, KvStore {
     private final int vType;
     private final boolean transposedV;
     private final int size;
-    private final int[] cellPos;
-    private final BitSet[] cellSeqs;
-    private int used;
+    private final Cells cells;
     private long bytes;
 
     // host staging for the inputs, sized for the largest micro-batch
@@ -81,9 +77,7 @@ public final class KvCache implements Memory, KvStore {
         this.kType = kType;
         this.vType = vType;
         this.transposedV = !flash;
-        this.cellPos = new int[cells];
-        Arrays.fill(cellPos, -1);
-        this.cellSeqs = new BitSet[cells];
+        this.cells = new Cells(cells);
         this.k = new MemorySegment[hp.nLayer()];
         this.v = new MemorySegment[hp.nLayer()];
         this.context = GgmlContext.forTensors(2L * hp.nLayer() + 8);
@@ -166,7 +160,7 @@ public final class KvCache implements Memory, KvStore {
 
     @Override
     public int usedCells() {
-        return used;
+        return cells.used();
     }
 
     @Override
@@ -174,139 +168,55 @@ public final class KvCache implements Memory, KvStore {
         return bytes;
     }
 
-    private boolean sees(int cell, int seq) {
-        BitSet s = cellSeqs[cell];
-        return s != null && s.get(seq);
-    }
-
     @Override
     public int nextPosition(int seq) {
-        int max = -1;
-        for (int j = 0; j < size; j++) {
-            if (cellPos[j] > max && sees(j, seq)) {
-                max = cellPos[j];
-            }
-        }
-        return max + 1;
-    }
-
-    /** Positions of {@code seq} in ascending order, with the cell holding each. */
-    private int[][] cellsOf(int seq) {
-        int n = 0;
-        for (int j = 0; j < size; j++) {
-            if (sees(j, seq)) {
-                n++;
-            }
-        }
-        Integer[] order = new Integer[n];
-        n = 0;
-        for (int j = 0; j < size; j++) {
-            if (sees(j, seq)) {
-                order[n++] = j;
-            }
-        }
-        Arrays.sort(order, (a, b) -> Integer.compare(cellPos[a], cellPos[b]));
-        int[] cells = new int[n];
-        int[] pos = new int[n];
-        for (int i = 0; i < n; i++) {
-            cells[i] = order[i];
-            pos[i] = cellPos[order[i]];
-        }
-        return new int[][] {cells, pos};
+        return cells.nextPosition(seq);
     }
 
     @Override
     public Slots place(Batch batch) {
         int n = batch.size();
-        if (n > size - used) {
+        int[] free = cells.free(n);
+        if (free == null) {
             return null;
         }
-        int[] cells = new int[n];
-        int found = 0;
-        for (int j = 0; j < size && found < n; j++) {
-            if (cellPos[j] < 0) {
-                cells[found++] = j;
-            }
-        }
         for (int i = 0; i < n; i++) {
-            int c = cells[i];
-            cellPos[c] = batch.position(i);
-            BitSet s = new BitSet();
-            s.set(batch.seq(i));
-            cellSeqs[c] = s;
+            cells.assign(free[i], batch.position(i), batch.seq(i));
         }
-        used += n;
-        return new Slots(cells, attended());
+        return new Slots(free, attended());
     }
 
     /** The cells a graph attends over: up to the highest used cell, padded to {@link #PAD}. */
     private int attended() {
-        int top = size - 1;
-        while (top >= 0 && cellPos[top] < 0) {
-            top--;
-        }
-        long padded = Math.max(PAD, ((long) top + 1 + PAD - 1) / PAD * PAD);
+        long padded = Math.max(PAD, ((long) cells.top() + PAD - 1) / PAD * PAD);
         return (int) Math.min(size, padded);
     }
 
     @Override
     public void rollback(Slots slots) {
         for (int c : slots.cells()) {
-            free(c);
-        }
-    }
-
-    private void free(int c) {
-        if (cellPos[c] >= 0) {
-            cellPos[c] = -1;
-            cellSeqs[c] = null;
-            used--;
+            cells.release(c);
         }
     }
 
     @Override
     public void removeRange(int seq, int from, int to) {
-        int end = to < 0 ? Integer.MAX_VALUE : to;
-        for (int j = 0; j < size; j++) {
-            if (sees(j, seq) && cellPos[j] >= from && cellPos[j] < end) {
-                cellSeqs[j].clear(seq);
-                if (cellSeqs[j].isEmpty()) {
-                    free(j);
-                }
-            }
-        }
+        cells.removeRange(seq, from, to);
     }
 
     @Override
     public void copySequence(int src, int dst, int from, int to) {
-        int end = to < 0 ? Integer.MAX_VALUE : to;
-        for (int j = 0; j < size; j++) {
-            if (sees(j, src) && cellPos[j] >= from && cellPos[j] < end) {
-                cellSeqs[j].set(dst);
-            }
-        }
+        cells.copy(src, dst, from, to);
     }
 
     @Override
     public void keepOnly(int seq) {
-        for (int j = 0; j < size; j++) {
-            if (cellPos[j] < 0) {
-                continue;
-            }
-            if (sees(j, seq)) {
-                cellSeqs[j].clear();
-                cellSeqs[j].set(seq);
-            } else {
-                free(j);
-            }
-        }
+        cells.keepOnly(seq);
     }
 
     @Override
     public void clear() {
-        Arrays.fill(cellPos, -1);
-        Arrays.fill(cellSeqs, null);
-        used = 0;
+        cells.clear();
     }
 
     // ---- graph inputs and attention ------------------------------------------------------------------------
@@ -335,9 +245,9 @@ public final class KvCache implements Memory, KvStore {
     public void fillInputs(GraphInputs graphInputs, Batch batch, Slots slots, boolean causal) {
         Inputs in = (Inputs) graphInputs;
         int n = batch.size();
-        int[] cells = slots.cells();
+        int[] placed = slots.cells();
         for (int i = 0; i < n; i++) {
-            kIdxHost.setAtIndex(ValueLayout.JAVA_LONG, i, cells[i]);
+            kIdxHost.setAtIndex(ValueLayout.JAVA_LONG, i, placed[i]);
         }
         set(in.kIdx(), kIdxHost, 8L * n);
         if (transposedV) {
@@ -346,7 +256,7 @@ public final class KvCache implements Memory, KvStore {
             for (int t = 0; t < n; t++) {
                 long base = (long) t * nV;
                 for (int d = 0; d < nV; d++) {
-                    vIdxHost.setAtIndex(ValueLayout.JAVA_LONG, base + d, (long) d * size + cells[t]);
+                    vIdxHost.setAtIndex(ValueLayout.JAVA_LONG, base + d, (long) d * size + placed[t]);
                 }
             }
             set(in.vIdx(), vIdxHost, 8L * n * nV);
@@ -371,9 +281,7 @@ public final class KvCache implements Memory, KvStore {
         for (int i = 0; i < n; i++) {
             int seq = batch.seq(i);
             if (seq != lastSeq) {
-                for (int j = 0; j < nKv; j++) {
-                    seenPos[j] = sees(j, seq) ? cellPos[j] : Integer.MAX_VALUE;
-                }
+                cells.visibleTo(seq, nKv, seenPos);
                 lastSeq = seq;
             }
             int limit = causal ? batch.position(i) : Integer.MAX_VALUE - 1;
@@ -450,18 +358,16 @@ public final class KvCache implements Memory, KvStore {
      */
     @Override
     public void writeState(int seq, DataOutput out) throws IOException {
-        int[][] cp = cellsOf(seq);
-        int[] cells = cp[0];
-        int[] pos = cp[1];
+        int[] held = cells.cellsOf(seq);
         out.writeInt(STATE_TAG);
         out.writeInt(hp.nLayer());
         out.writeInt(kType);
         out.writeInt(vType);
         out.writeInt(hp.nEmbdKGqa());
         out.writeInt(hp.nEmbdVGqa());
-        out.writeInt(cells.length);
-        for (int p : pos) {
-            out.writeInt(p);
+        out.writeInt(held.length);
+        for (int c : held) {
+            out.writeInt(cells.position(c));
         }
         long kRow = Tensors.rowSize(kType, hp.nEmbdKGqa());
         long vRow = Tensors.rowSize(vType, hp.nEmbdVGqa());
@@ -469,7 +375,7 @@ public final class KvCache implements Memory, KvStore {
             MemorySegment host = tmp.allocate(Math.max(kRow, transposedV ? Tensors.nbytes(v[0]) : vRow), 64);
             byte[] row = new byte[(int) Math.max(kRow, vRow)];
             for (int il = 0; il < hp.nLayer(); il++) {
-                for (int c : cells) {
+                for (int c : held) {
                     NativeStatus.check(GgmlLib.ggml4j_tensor_get(k[il], host, c * kRow, kRow), "reading the KV cache");
                     MemorySegment.copy(host, ValueLayout.JAVA_BYTE, 0, row, 0, (int) kRow);
                     out.write(row, 0, (int) kRow);
@@ -477,14 +383,14 @@ public final class KvCache implements Memory, KvStore {
                 if (transposedV) {
                     NativeStatus.check(GgmlLib.ggml4j_tensor_get(v[il], host, 0, Tensors.nbytes(v[il])), "reading the KV cache");
                     int elem = (int) Tensors.rowSize(vType, 1);
-                    for (int c : cells) {
+                    for (int c : held) {
                         for (int d = 0; d < hp.nEmbdVGqa(); d++) {
                             MemorySegment.copy(host, ValueLayout.JAVA_BYTE, ((long) d * size + c) * elem, row, d * elem, elem);
                         }
                         out.write(row, 0, (int) vRow);
                     }
                 } else {
-                    for (int c : cells) {
+                    for (int c : held) {
                         NativeStatus.check(GgmlLib.ggml4j_tensor_get(v[il], host, c * vRow, vRow), "reading the KV cache");
                         MemorySegment.copy(host, ValueLayout.JAVA_BYTE, 0, row, 0, (int) vRow);
                         out.write(row, 0, (int) vRow);
@@ -527,16 +433,11 @@ public final class KvCache implements Memory, KvStore {
                 throw new ModelException("the state's positions are damaged");
             }
         }
-        if (n > size - used) {
-            throw new ContextOverflowException("the state needs " + n + " cells but only " + (size - used)
-                    + " of the KV cache's " + size + " are free", n, size - used);
-        }
-        int[] cells = new int[n];
-        int found = 0;
-        for (int j = 0; j < size && found < n; j++) {
-            if (cellPos[j] < 0) {
-                cells[found++] = j;
-            }
+        int[] target = cells.free(n);
+        if (target == null) {
+            int free = size - cells.used();
+            throw new ContextOverflowException("the state needs " + n + " cells but only " + free
+                    + " of the KV cache's " + size + " are free", n, free);
         }
         long kRow = Tensors.rowSize(kType, hp.nEmbdKGqa());
         long vRow = Tensors.rowSize(vType, hp.nEmbdVGqa());
@@ -546,7 +447,7 @@ public final class KvCache implements Memory, KvStore {
             byte[] row = new byte[(int) Math.max(kRow, vRow)];
             int elem = (int) Tensors.rowSize(vType, 1);
             for (int il = 0; il < nLayer; il++) {
-                for (int c : cells) {
+                for (int c : target) {
                     in.readFully(row, 0, (int) kRow);
                     MemorySegment.copy(row, 0, host, ValueLayout.JAVA_BYTE, 0, (int) kRow);
                     NativeStatus.check(GgmlLib.ggml4j_tensor_set(k[il], host, c * kRow, kRow), "writing the KV cache");
@@ -554,7 +455,7 @@ public final class KvCache implements Memory, KvStore {
                 if (transposedV) {
                     // scatter every cell's values into the transposed layout, then write the tensor once
                     NativeStatus.check(GgmlLib.ggml4j_tensor_get(v[il], whole, 0, whole.byteSize()), "reading the KV cache");
-                    for (int c : cells) {
+                    for (int c : target) {
                         in.readFully(row, 0, (int) vRow);
                         for (int d = 0; d < vw; d++) {
                             MemorySegment.copy(row, d * elem, whole, ValueLayout.JAVA_BYTE, ((long) d * size + c) * elem, elem);
@@ -562,7 +463,7 @@ public final class KvCache implements Memory, KvStore {
                     }
                     NativeStatus.check(GgmlLib.ggml4j_tensor_set(v[il], whole, 0, whole.byteSize()), "writing the KV cache");
                 } else {
-                    for (int c : cells) {
+                    for (int c : target) {
                         in.readFully(row, 0, (int) vRow);
                         MemorySegment.copy(row, 0, host, ValueLayout.JAVA_BYTE, 0, (int) vRow);
                         NativeStatus.check(GgmlLib.ggml4j_tensor_set(v[il], host, c * vRow, vRow), "writing the KV cache");
@@ -571,12 +472,8 @@ public final class KvCache implements Memory, KvStore {
             }
         }
         for (int i = 0; i < n; i++) {
-            cellPos[cells[i]] = pos[i];
-            BitSet s = new BitSet();
-            s.set(seq);
-            cellSeqs[cells[i]] = s;
+            cells.assign(target[i], pos[i], seq);
         }
-        used += n;
     }
 
     @Override

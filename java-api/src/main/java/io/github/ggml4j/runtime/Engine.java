@@ -9,11 +9,8 @@ import io.github.ggml4j.memory.Memory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
@@ -44,15 +41,12 @@ public final class Engine implements AutoCloseable {
     private final ArrayDeque<FutureTask<?>> controls = new ArrayDeque<>();
     private final List<Request> pending = new ArrayList<>();
     private final List<Request> running = new ArrayList<>();
-    private final Map<Integer, Sequence> sequences = new HashMap<>();
-    private final BitSet ids = new BitSet();
-    private final ArrayDeque<Sequence> cachedLru = new ArrayDeque<>();
+    private final Sequences sequences;
     private final Thread thread;
     private Set<Sequence> lastStep = Set.of();
     private boolean closing;
     private int roundRobin;
     private long steps;
-    private long reusedTokens;
 
     private Engine(LoadedModel model, EngineOptions options) {
         this.model = model;
@@ -60,6 +54,7 @@ public final class Engine implements AutoCloseable {
         this.compute = new Compute(model, options);
         this.memory = compute.memory();
         this.batch = new Batch(options.ubatchSize());
+        this.sequences = new Sequences(memory, options.cachedPrompts(), this::roomFreed);
         this.thread = Thread.ofPlatform().daemon().name("ggml4j-engine").unstarted(this::loop);
         thread.start();
     }
@@ -82,26 +77,18 @@ public final class Engine implements AutoCloseable {
 
     /** A new, empty sequence that may hold up to {@code limit} positions. */
     public Sequence newSequence(int limit, boolean waitWhenFull) {
-        return call(() -> register(limit, waitWhenFull));
+        return call(() -> sequences.register(limit, waitWhenFull));
     }
 
     /** As {@link #newSequence}, for tasks already on the engine's thread. */
     Sequence newSequenceOnEngineThread(int limit, boolean waitWhenFull) {
-        return register(limit, waitWhenFull);
+        return sequences.register(limit, waitWhenFull);
     }
 
     /** Frees a sequence at once (engine thread). */
     void forget(Sequence s) {
         s.released = true;
-        evict(s);
-    }
-
-    private Sequence register(int limit, boolean waitWhenFull) {
-        int id = ids.nextClearBit(0);
-        ids.set(id);
-        Sequence s = new Sequence(id, limit, waitWhenFull);
-        sequences.put(id, s);
-        return s;
+        sequences.evict(s);
     }
 
     /**
@@ -173,7 +160,7 @@ public final class Engine implements AutoCloseable {
     /** A new sequence that shares every cell of {@code seq} (no data is copied) and its history. */
     public Sequence fork(Sequence seq, int limit, boolean waitWhenFull) {
         return call(() -> {
-            Sequence f = register(limit, waitWhenFull);
+            Sequence f = sequences.register(limit, waitWhenFull);
             memory.copySequence(seq.id, f.id, 0, -1);
             f.copyFrom(seq);
             return f;
@@ -184,17 +171,7 @@ public final class Engine implements AutoCloseable {
     public void release(Sequence seq) {
         try {
             call(() -> {
-                seq.released = true;
-                if (options.cachedPrompts() > 0 && seq.position() > 0) {
-                    seq.cached = true;
-                    seq.lastOutput = null;
-                    cachedLru.addLast(seq);
-                    while (cachedLru.size() > options.cachedPrompts()) {
-                        evict(cachedLru.removeFirst());
-                    }
-                } else {
-                    evict(seq);
-                }
+                sequences.release(seq);
                 return null;
             });
         } catch (ResourceClosedException e) {
@@ -246,8 +223,8 @@ public final class Engine implements AutoCloseable {
     }
 
     public Stats stats() {
-        return call(() -> new Stats(memory.usedCells(), memory.capacity(), sequences.size() - cachedLru.size(),
-                cachedLru.size(), steps, reusedTokens, compute.graphBuilds(), compute.graphReuses(),
+        return call(() -> new Stats(memory.usedCells(), memory.capacity(), sequences.live(),
+                sequences.cached(), steps, sequences.reusedTokens(), compute.graphBuilds(), compute.graphReuses(),
                 memory.nativeBytes(), compute.computeBytes()));
     }
 
@@ -484,14 +461,14 @@ public final class Engine implements AutoCloseable {
         for (Request r : candidates) {
             if (!r.prefixChecked) {
                 r.prefixChecked = true;
-                reusePrefix(r);
+                sequences.reusePrefix(r);
             }
         }
         int wanted = 0;
         for (Request r : candidates) {
             wanted += r.remaining();
         }
-        int budget = Math.min(options.ubatchSize(), makeRoom(Math.min(wanted, options.ubatchSize())));
+        int budget = Math.min(options.ubatchSize(), sequences.makeRoom(Math.min(wanted, options.ubatchSize())));
         if (budget == 0) {
             memoryFull(candidates);
             return false;
@@ -522,14 +499,6 @@ public final class Engine implements AutoCloseable {
         running.add(r);
     }
 
-    /** Frees cached prompts (least recently used first) until {@code wanted} cells are free; returns the free cells. */
-    private int makeRoom(int wanted) {
-        while (memory.capacity() - memory.usedCells() < wanted && !cachedLru.isEmpty()) {
-            evict(cachedLru.removeFirst());
-        }
-        return memory.capacity() - memory.usedCells();
-    }
-
     /** No cell is free: requests that wait for room wait, the others fail. */
     private void memoryFull(List<Request> candidates) {
         List<Request> failed = new ArrayList<>();
@@ -541,7 +510,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         pending.removeAll(failed);
-        int live = sequences.size() - cachedLru.size();
+        int live = sequences.live();
         for (Request r : failed) {
             fail(r, new ContextOverflowException("the model's KV cache is full: all " + memory.capacity()
                     + " cells are in use by " + live + " sessions", r.remaining(), 0));
@@ -558,53 +527,6 @@ public final class Engine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * When the tokens a request appends continue a prefix another sequence (or a cached prompt) already holds,
-     * its cells are shared instead of computed. At least the last token is always computed, for its output.
-     */
-    private void reusePrefix(Request r) {
-        r.seq.lastReused = 0;
-        if (r.allRows || r.tokens.length < 2) {
-            return;
-        }
-        Sequence seq = r.seq;
-        int have = seq.position();
-        Sequence donor = null;
-        int best = have;
-        for (Sequence other : sequences.values()) {
-            if (other == seq) {
-                continue;
-            }
-            int l = other.commonPrefix(seq, r.tokens);
-            if (l > best) {
-                best = l;
-                donor = other;
-            }
-        }
-        int reuse = Math.min(best, have + r.tokens.length - 1) - have;
-        if (donor == null || reuse <= 0) {
-            return;
-        }
-        memory.copySequence(donor.id, seq.id, have, have + reuse);
-        seq.append(r.tokens, 0, reuse);
-        r.next = reuse;
-        r.reused = reuse;
-        seq.lastReused = reuse;
-        reusedTokens += reuse;
-        if (donor.cached) {
-            cachedLru.remove(donor);
-            cachedLru.addLast(donor);
-        }
-    }
-
-    private void evict(Sequence s) {
-        memory.removeRange(s.id, 0, -1);
-        sequences.remove(s.id);
-        ids.clear(s.id);
-        s.cached = false;
-        roomFreed();
     }
 
     private void complete(Request r) {

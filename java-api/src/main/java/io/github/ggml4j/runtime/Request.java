@@ -15,7 +15,6 @@ final class Request {
     final CompletableFuture<Void> done = new CompletableFuture<>();
     int next;
     int taken;
-    int reused;
     boolean prefixChecked;
     boolean waitingForRoom;
     volatile Ggml4jException cancelReason;
