@@ -45,6 +45,7 @@ public final class Engine implements AutoCloseable {
     private final Thread thread;
     private Set<Sequence> lastStep = Set.of();
     private boolean closing;
+    private boolean closed;
     private int roundRobin;
     private long steps;
 
@@ -122,7 +123,7 @@ public final class Engine implements AutoCloseable {
 
     /** Tokens of the last decode of this sequence that came from another sequence's cells (prefix reuse). */
     public int lastReused(Sequence seq) {
-        return call(() -> seq.lastReused);
+        return seq.lastReused; // written before that decode's result was handed over
     }
 
     /**
@@ -575,9 +576,10 @@ public final class Engine implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
-            if (closing && !thread.isAlive()) {
+            if (closed) {
                 return;
             }
+            closed = true;
             closing = true;
             compute.requestCancel();
             wake.signalAll();
