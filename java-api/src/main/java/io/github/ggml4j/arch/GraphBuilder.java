@@ -20,7 +20,11 @@ import java.lang.foreign.MemorySegment;
 public final class GraphBuilder implements AutoCloseable {
 
     /** Sizes of the micro-batch the graph is built for; part of the graph-reuse key. */
-    public record Shape(int nTokens, int nKv, int nOutputs, boolean flashAttention) {
+    public record Shape(int nTokens, int nKv, int nOutputs, boolean flashAttention, int memoryLayout) {
+
+        public Shape(int nTokens, int nKv, int nOutputs, boolean flashAttention) {
+            this(nTokens, nKv, nOutputs, flashAttention, 0);
+        }
     }
 
     private final GgmlContext context;
@@ -52,7 +56,7 @@ public final class GraphBuilder implements AutoCloseable {
         inpTokens = input("inp_tokens", GgmlLib.GGML_TYPE_I32(), n);
         inpPos = input("inp_pos", GgmlLib.GGML_TYPE_I32(), n);
         inpOutIds = shape.nOutputs() == n ? null : input("inp_out_ids", GgmlLib.GGML_TYPE_I32(), shape.nOutputs());
-        memoryInputs = memory.newInputs(context, n, shape.nKv(), shape.flashAttention());
+        memoryInputs = memory.newInputs(context, n, shape.nKv(), shape.memoryLayout(), shape.flashAttention());
     }
 
     private MemorySegment input(String name, int type, long... ne) {
@@ -197,7 +201,10 @@ public final class GraphBuilder implements AutoCloseable {
 
         MemorySegment qp = GgmlLib.ggml_permute(ctx, q, 0, 2, 1, 3);  // [head_dim, n_tokens, n_head]
         MemorySegment kp = GgmlLib.ggml_permute(ctx, kv, 0, 2, 1, 3); // [head_dim, n_kv, n_head_kv]
-        MemorySegment vp = GgmlLib.ggml_permute(ctx, vv, 0, 2, 1, 3);
+        MemorySegment vp = fa || views.transposed()
+                ? GgmlLib.ggml_permute(ctx, vv, 0, 2, 1, 3)
+                // [head_dim_v, n_head_kv, n_kv] -> [n_kv, head_dim_v, n_head_kv], as the product below reads it
+                : GgmlLib.ggml_cont(ctx, GgmlLib.ggml_permute(ctx, vv, 1, 2, 0, 3));
         float scale = hp.kqScale();
         MemorySegment cur;
         if (fa) {
@@ -214,6 +221,8 @@ public final class GraphBuilder implements AutoCloseable {
             cur = GgmlLib.ggml_cont_2d(ctx, cur, (long) headV * hp.nHead(), nTokens);
         }
         expand(cur);
+        // writes the memory must do after attention read it (a rolling buffer overwrites slots the batch reads)
+        views.after().forEach(this::expand);
         return linear(wo, cur, bo);
     }
 

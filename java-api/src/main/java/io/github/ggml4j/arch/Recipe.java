@@ -4,6 +4,7 @@ import io.github.ggml4j.gguf.GgufMetadata;
 import io.github.ggml4j.memory.KvCache;
 import io.github.ggml4j.memory.Memory;
 import io.github.ggml4j.memory.MemorySpec;
+import io.github.ggml4j.memory.RollingKvCache;
 
 import java.lang.foreign.MemorySegment;
 
@@ -41,12 +42,15 @@ public interface Recipe<W> {
 
     /** The memory this architecture keeps between steps: a unified KV cache for attention decoders. */
     default Memory newMemory(MemorySpec spec) {
+        if (spec.rolling()) {
+            return new RollingKvCache(spec);
+        }
         return new KvCache(spec.hparams(), spec.cells(), spec.maxTokens(), spec.kvType().id(), spec.kvType().id(),
-                spec.flashAttention(), spec.layerBufts());
+                spec.flashAttention(), spec.layerBufts(), spec.window());
     }
 
     /** Bytes {@link #newMemory} will allocate, for the up-front memory check. */
     default long memoryBytes(MemorySpec spec) {
-        return spec.cells() * KvCache.bytesPerCell(spec.hparams(), spec.kvType().id(), spec.kvType().id());
+        return (long) spec.cells() * KvCache.bytesPerCell(spec.hparams(), spec.kvType().id(), spec.kvType().id());
     }
 }

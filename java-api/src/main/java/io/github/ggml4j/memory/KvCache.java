@@ -47,6 +47,7 @@ public final class KvCache implements Memory, KvStore {
     private final int vType;
     private final boolean transposedV;
     private final int size;
+    private final int window;
     private final Cells cells;
     private long bytes;
 
@@ -63,9 +64,10 @@ public final class KvCache implements Memory, KvStore {
      * @param maxTokens   the largest micro-batch
      * @param flash       whether attention uses flash attention (V is then stored untransposed)
      * @param layerBufts  buffer type per layer (where that layer's cache lives)
+     * @param window      sliding attention window (a token sees positions (p - window, p]), 0 for none
      */
     public KvCache(HParams hp, int cells, int maxTokens, int kType, int vType, boolean flash,
-                   MemorySegment[] layerBufts) {
+                   MemorySegment[] layerBufts, int window) {
         if (cells <= 0) {
             throw new IllegalArgumentException("the KV cache needs at least one cell, got " + cells);
         }
@@ -77,6 +79,7 @@ public final class KvCache implements Memory, KvStore {
         this.kType = kType;
         this.vType = vType;
         this.transposedV = !flash;
+        this.window = window;
         this.cells = new Cells(cells);
         this.k = new MemorySegment[hp.nLayer()];
         this.v = new MemorySegment[hp.nLayer()];
@@ -183,7 +186,7 @@ public final class KvCache implements Memory, KvStore {
         for (int i = 0; i < n; i++) {
             cells.assign(free[i], batch.position(i), batch.seq(i));
         }
-        return new Slots(free, attended());
+        return new Slots(free, attended(), 0);
     }
 
     /** The cells a graph attends over: up to the highest used cell, padded to {@link #PAD}. */
@@ -222,7 +225,7 @@ public final class KvCache implements Memory, KvStore {
     // ---- graph inputs and attention ------------------------------------------------------------------------
 
     @Override
-    public GraphInputs newInputs(GgmlContext ctx, int nTokens, int attended, boolean flashAttention) {
+    public GraphInputs newInputs(GgmlContext ctx, int nTokens, int attended, int layout, boolean flashAttention) {
         if (flashAttention == transposedV) {
             throw new IllegalStateException("the cache was laid out for flash attention " + !transposedV);
         }
@@ -285,14 +288,16 @@ public final class KvCache implements Memory, KvStore {
                 lastSeq = seq;
             }
             int limit = causal ? batch.position(i) : Integer.MAX_VALUE - 1;
+            // with a sliding window only the last `window` positions up to the token's own
+            int low = window > 0 ? batch.position(i) - window : Integer.MIN_VALUE;
             if (in.flash()) {
                 for (int j = 0; j < nKv; j++) {
-                    maskRow16[j] = seenPos[j] <= limit ? 0 : F16_NEG_INF;
+                    maskRow16[j] = seenPos[j] <= limit && seenPos[j] > low ? 0 : F16_NEG_INF;
                 }
                 MemorySegment.copy(maskRow16, 0, maskHost, ValueLayout.JAVA_SHORT, (long) i * nKv * 2, nKv);
             } else {
                 for (int j = 0; j < nKv; j++) {
-                    maskRow32[j] = seenPos[j] <= limit ? 0f : Float.NEGATIVE_INFINITY;
+                    maskRow32[j] = seenPos[j] <= limit && seenPos[j] > low ? 0f : Float.NEGATIVE_INFINITY;
                 }
                 MemorySegment.copy(maskRow32, 0, maskHost, ValueLayout.JAVA_FLOAT, (long) i * nKv * 4, nKv);
             }

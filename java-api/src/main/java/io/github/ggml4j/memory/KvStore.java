@@ -15,8 +15,14 @@ public interface KvStore {
      * @param k    [head_dim, n_head_kv, n_kv]
      * @param v    [head_dim_v, n_head_kv, n_kv], or [n_kv, n_head_kv, head_dim_v] when {@code transposed}
      * @param mask [n_kv, n_tokens]
+     * @param after nodes to add once attention is built (writes that must follow its reads)
      */
-    record Views(MemorySegment k, MemorySegment v, MemorySegment mask, boolean transposed) {
+    record Views(MemorySegment k, MemorySegment v, MemorySegment mask, boolean transposed,
+                 java.util.List<MemorySegment> after) {
+
+        public Views(MemorySegment k, MemorySegment v, MemorySegment mask, boolean transposed) {
+            this(k, v, mask, transposed, java.util.List.of());
+        }
     }
 
     /**

@@ -13,10 +13,38 @@ import java.io.IOException;
  * memory owns its layout: it places a batch, fills its own graph inputs from its per-cell metadata, and the
  * sequence operations are defined once here. Only the engine's thread calls it.
  */
-public sealed interface Memory extends AutoCloseable permits KvCache {
+public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvCache {
 
-    /** Where a batch went: one cell per token, and how many cells the graph attends over. */
-    record Slots(int[] cells, int attended) {
+    /**
+     * Where a batch went: one cell per token, how many cells the graph attends over, and which of the memory's
+     * graph layouts this batch needs (part of the graph-reuse key).
+     */
+    record Slots(int[] cells, int attended, int layout) {
+    }
+
+    /** The most tokens of one sequence a single step may hold (a rolling buffer takes at most its window). */
+    default int maxTokensPerSequence() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** The most positions one sequence can hold: the capacity for a plain cache, unbounded for a rolling one. */
+    default int maxPositions() {
+        return capacity();
+    }
+
+    /** Whether {@link #removeRange}{@code (seq, position, -1)} leaves positions {@code [0, position)} usable. */
+    default boolean canTruncate(int seq, int position) {
+        return true;
+    }
+
+    /** The layout and attended cells of the largest graph, which the engine reserves compute buffers for. */
+    default Slots worstCase(int maxTokens) {
+        return new Slots(new int[0], capacity(), 0);
+    }
+
+    /** Whether sequences can share cells of a common prefix ({@link #copySequence} of a range). */
+    default boolean sharesPrefixes() {
+        return true;
     }
 
     /** Cells in total. */
@@ -24,6 +52,11 @@ public sealed interface Memory extends AutoCloseable permits KvCache {
 
     /** Cells holding at least one sequence. */
     int usedCells();
+
+    /** Cells a batch can still be placed in (the engine sizes steps by it). */
+    default int freeCells() {
+        return capacity() - usedCells();
+    }
 
     /** 1 + the largest position {@code seq} holds; 0 when it holds none. */
     int nextPosition(int seq);
@@ -40,12 +73,15 @@ public sealed interface Memory extends AutoCloseable permits KvCache {
     void rollback(Slots slots);
 
     /** The graph inputs this memory needs for a micro-batch of {@code nTokens} over {@code attended} cells. */
-    GraphInputs newInputs(GgmlContext ctx, int nTokens, int attended, boolean flashAttention);
+    GraphInputs newInputs(GgmlContext ctx, int nTokens, int attended, int layout, boolean flashAttention);
 
     /** Fills those inputs (cell indices and masks) for the placed batch, before compute. */
     void fillInputs(GraphInputs inputs, Batch batch, Slots slots, boolean causal);
 
-    /** Forgets the positions {@code [from, to)} of a sequence ({@code to < 0}: to the end). */
+    /**
+     * Forgets the positions {@code [from, to)} of a sequence ({@code to < 0}: to the end). A memory that cannot
+     * keep what is left (see {@link #canTruncate}) forgets the whole sequence; {@link #nextPosition} tells.
+     */
     void removeRange(int seq, int from, int to);
 
     /** Lets {@code dst} see the cells of {@code src} at positions {@code [from, to)} without copying data. */

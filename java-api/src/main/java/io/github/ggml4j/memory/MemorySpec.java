@@ -14,13 +14,18 @@ import java.lang.foreign.MemorySegment;
  * @param kvType         element type of cached keys and values
  * @param flashAttention whether attention uses flash attention (decides the V layout)
  * @param layerBufts     buffer type per layer
+ * @param window         sliding attention window (a token sees the last {@code window} positions), 0 for none
+ * @param rolling        keep only the window: {@code window} slots per sequence, position i in slot i mod window
  */
 public record MemorySpec(HParams hparams, int cells, int maxTokens, GgmlType kvType, boolean flashAttention,
-                         MemorySegment[] layerBufts) {
+                         MemorySegment[] layerBufts, int window, boolean rolling) {
 
     public MemorySpec {
         if (cells <= 0 || maxTokens <= 0) {
             throw new IllegalArgumentException("cells and maxTokens must be positive, got " + cells + ", " + maxTokens);
+        }
+        if (window < 0 || (rolling && window == 0)) {
+            throw new IllegalArgumentException("a rolling cache needs a positive window, got " + window);
         }
         if (layerBufts.length != hparams.nLayer()) {
             throw new IllegalArgumentException("one buffer type per layer expected");

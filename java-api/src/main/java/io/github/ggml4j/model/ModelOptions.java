@@ -28,9 +28,15 @@ import java.util.Objects;
  * @param kvCacheType    element type of the KV cache
  * @param cachedPrompts  how many closed sessions' contexts stay cached for prefix reuse until their cells are
  *                       needed (0 frees a session's cells when it closes)
+ * @param slidingWindow  sliding attention window W (a token sees the last W positions): -1 takes
+ *                       {@code <arch>.attention.sliding_window} from the file, 0 turns it off (llama.cpp's choice
+ *                       for the {@code llama} architecture), W &gt; 0 sets it (Mistral 7B v0.1: 4096)
+ * @param kvLayout       with a window, keep only W positions per sequence ({@link KvLayout#ROLLING}, constant
+ *                       memory) or all of them ({@link KvLayout#FULL})
  */
 public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int contextSize, int batchSize, int threads,
-                           boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts) {
+                           boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
+                           KvLayout kvLayout) {
 
     /** The most cells one engine may have (2^24 positions). */
     public static final int MAX_CONTEXT = 1 << 24;
@@ -55,58 +61,75 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
         if (cachedPrompts < 0) {
             throw new IllegalArgumentException("cachedPrompts must be >= 0, got " + cachedPrompts);
         }
+        if (slidingWindow < -1) {
+            throw new IllegalArgumentException("slidingWindow must be -1 (from the file), 0 (off) or positive, got "
+                    + slidingWindow);
+        }
+        Objects.requireNonNull(kvLayout, "kvLayout");
     }
 
     /**
      * llama.cpp's CPU defaults: mmap and repacking on, no GPU offload, 4096 cells, micro-batches of 512, one
-     * thread per core, flash attention, F16 cache; up to 4 closed sessions' prompts cached.
+     * thread per core, flash attention, F16 cache; up to 4 closed sessions' prompts cached; the file's sliding
+     * window, if any, with a rolling cache.
      */
     public static ModelOptions defaults() {
-        return new ModelOptions(true, true, 0, 4096, 512, Ggml4j.defaultThreads(), true, KvCacheType.F16, 4);
+        return new ModelOptions(true, true, 0, 4096, 512, Ggml4j.defaultThreads(), true, KvCacheType.F16, 4, -1,
+                KvLayout.ROLLING);
     }
 
     public ModelOptions withMmap(boolean value) {
         return new ModelOptions(value, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts);
+                cachedPrompts, slidingWindow, kvLayout);
     }
 
     public ModelOptions withRepack(boolean value) {
         return new ModelOptions(mmap, value, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts);
+                cachedPrompts, slidingWindow, kvLayout);
     }
 
     public ModelOptions withGpuLayers(int value) {
         return new ModelOptions(mmap, repack, value, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts);
+                cachedPrompts, slidingWindow, kvLayout);
     }
 
     public ModelOptions withContextSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, value, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts);
+                cachedPrompts, slidingWindow, kvLayout);
     }
 
     public ModelOptions withBatchSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, value, threads, flashAttention, kvCacheType,
-                cachedPrompts);
+                cachedPrompts, slidingWindow, kvLayout);
     }
 
     public ModelOptions withThreads(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, value, flashAttention, kvCacheType,
-                cachedPrompts);
+                cachedPrompts, slidingWindow, kvLayout);
     }
 
     public ModelOptions withFlashAttention(boolean value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, value, kvCacheType,
-                cachedPrompts);
+                cachedPrompts, slidingWindow, kvLayout);
     }
 
     public ModelOptions withKvCacheType(KvCacheType value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, value,
-                cachedPrompts);
+                cachedPrompts, slidingWindow, kvLayout);
     }
 
     public ModelOptions withCachedPrompts(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                value);
+                value, slidingWindow, kvLayout);
+    }
+
+    public ModelOptions withSlidingWindow(int value) {
+        return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
+                cachedPrompts, value, kvLayout);
+    }
+
+    public ModelOptions withKvLayout(KvLayout value) {
+        return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
+                cachedPrompts, slidingWindow, value);
     }
 }

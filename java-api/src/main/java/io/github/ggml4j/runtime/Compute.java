@@ -126,7 +126,7 @@ final class Compute implements AutoCloseable {
     /** The memory this model's recipe keeps, sized by the engine options. */
     MemorySpec spec(MemorySegment[] layerBufts) {
         return new MemorySpec(hp, options.cells(), options.ubatchSize(), options.kvType(), options.flashAttention(),
-                layerBufts);
+                layerBufts, options.slidingWindow(), options.rolling());
     }
 
     /**
@@ -145,7 +145,9 @@ final class Compute implements AutoCloseable {
     /** Sizes the compute buffers once for the largest graph, so decode steps never reallocate them. */
     private void reserve() {
         int ub = options.ubatchSize();
-        try (GraphBuilder g = build(new GraphBuilder.Shape(ub, memory.capacity(), ub, options.flashAttention()))) {
+        Memory.Slots worst = memory.worstCase(ub);
+        try (GraphBuilder g = build(new GraphBuilder.Shape(ub, worst.attended(), ub, options.flashAttention(),
+                worst.layout()))) {
             if (!GgmlLib.ggml_backend_sched_reserve(sched, g.graph())) {
                 throw new NativeException("cannot allocate compute buffers (" + memory.capacity() + " cells, micro-batch "
                         + ub + ")");
@@ -196,7 +198,8 @@ final class Compute implements AutoCloseable {
     void run(Batch batch, Memory.Slots slots) {
         int n = batch.size();
         int nOut = batch.outputCount();
-        GraphBuilder.Shape shape = new GraphBuilder.Shape(n, slots.attended(), nOut, options.flashAttention());
+        GraphBuilder.Shape shape = new GraphBuilder.Shape(n, slots.attended(), nOut, options.flashAttention(),
+                slots.layout());
         if (current != null && current.shape().equals(shape)) {
             graphReuses++;
         } else {

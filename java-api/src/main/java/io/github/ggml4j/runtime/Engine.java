@@ -5,6 +5,7 @@ import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.Ggml4jException;
 import io.github.ggml4j.NativeException;
 import io.github.ggml4j.ResourceClosedException;
+import io.github.ggml4j.arch.HParams;
 import io.github.ggml4j.memory.Memory;
 
 import java.util.ArrayDeque;
@@ -27,6 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * between steps, so nothing else ever touches the memory.
  */
 public final class Engine implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("io.github.ggml4j.engine");
 
     /** How long a step waits for the sequences of the previous step that are generating to submit again. */
     private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
@@ -63,7 +66,17 @@ public final class Engine implements AutoCloseable {
     /** Starts the engine of a loaded model. */
     public static Engine start(LoadedModel model, EngineOptions options) {
         MemoryBudget.check(model, options);
-        return new Engine(model, options);
+        Engine e = new Engine(model, options);
+        HParams hp = model.hparams();
+        long bytes = e.memory.nativeBytes();
+        String kind = options.rolling()
+                ? "rolling KV cache, sliding window " + options.slidingWindow() + " on all " + hp.nLayer()
+                  + " layers, " + bytes / (e.memory.capacity() / options.slidingWindow()) + " bytes per sequence"
+                : (options.slidingWindow() > 0 ? "KV cache with a sliding-window mask of " + options.slidingWindow()
+                  : "KV cache") + ", " + bytes / e.memory.capacity() + " bytes per position";
+        LOG.log(System.Logger.Level.INFO, "ggml4j: " + hp.arch() + " engine: " + e.memory.capacity() + " cells, "
+                + (bytes >> 20) + " MiB, " + kind + ", " + options.threads() + " threads");
+        return e;
     }
 
     public EngineOptions options() {
@@ -150,6 +163,11 @@ public final class Engine implements AutoCloseable {
     /** Forgets the positions at or after {@code position}. */
     public void truncate(Sequence seq, int position) {
         call(() -> {
+            if (!memory.canTruncate(seq.id, position)) {
+                throw new ContextOverflowException("cannot rewind to position " + position + ": the KV cache keeps "
+                        + "only the last " + memory.maxTokensPerSequence() + " positions (a rolling buffer), and those "
+                        + "before " + seq.position() + " that position needs are gone", position, seq.position());
+            }
             memory.removeRange(seq.id, position, -1);
             seq.truncate(position);
             seq.lastOutput = null;
@@ -355,8 +373,20 @@ public final class Engine implements AutoCloseable {
             lock.unlock();
         }
         slots = memory.place(batch);
+        while (slots == null && sequences.evictOne()) {
+            slots = memory.place(batch);
+        }
         if (slots == null) {
-            throw new IllegalStateException("the batch was sized to the free cells, yet does not fit");
+            // a memory whose room is per sequence (a rolling buffer) has no block for a new one
+            lock.lock();
+            try {
+                List<Request> all = new ArrayList<>(running);
+                endStep(false);
+                memoryFull(all);
+            } finally {
+                lock.unlock();
+            }
+            return;
         }
         try {
             compute.run(batch, slots);
@@ -482,15 +512,15 @@ public final class Engine implements AutoCloseable {
         }
         for (Request r : candidates) {
             if (r.remaining() > 1 && budget > 0) {
-                int k = Math.min(r.remaining(), budget);
-                take(r, k);
-                budget -= k;
+                take(r, Math.min(r.remaining(), budget));
+                budget -= r.taken;
             }
         }
         return !running.isEmpty();
     }
 
-    private void take(Request r, int count) {
+    private void take(Request r, int wanted) {
+        int count = Math.min(wanted, memory.maxTokensPerSequence());
         int pos = r.seq.position();
         for (int t = 0; t < count; t++) {
             int index = r.next + t;
@@ -541,7 +571,8 @@ public final class Engine implements AutoCloseable {
     private void fail(Request r, Ggml4jException e) {
         if (r.seq.position() > r.startPosition) {
             memory.removeRange(r.seq.id, r.startPosition, -1);
-            r.seq.truncate(r.startPosition);
+            // a memory that cannot rewind that far (a rolling buffer) forgot the whole sequence
+            r.seq.truncate(Math.min(r.startPosition, memory.nextPosition(r.seq.id)));
             roomFreed();
         }
         r.seq.pending = null;

@@ -13,13 +13,16 @@ import java.util.Objects;
  * @param flashAttention use ggml_flash_attn_ext (V cache not transposed)
  * @param kvType         element type of the KV cache (F16, F32, Q8_0, Q4_0)
  * @param cachedPrompts  how many closed sessions' contexts are kept for prefix reuse until their cells are needed
+ * @param slidingWindow  attention window (0: full attention)
+ * @param rolling        a rolling-buffer cache of {@code slidingWindow} slots per sequence instead of a full one
  */
 public record EngineOptions(int cells, int ubatchSize, int threads, boolean flashAttention, GgmlType kvType,
-                            int cachedPrompts) {
+                            int cachedPrompts, int slidingWindow, boolean rolling) {
 
     public EngineOptions {
         Objects.requireNonNull(kvType, "kvType");
-        if (cells <= 0 || ubatchSize <= 0 || threads <= 0 || cachedPrompts < 0) {
+        if (cells <= 0 || ubatchSize <= 0 || threads <= 0 || cachedPrompts < 0 || slidingWindow < 0
+                || (rolling && slidingWindow == 0)) {
             throw new IllegalArgumentException("cells, ubatchSize and threads must be positive: " + cells + ", "
                     + ubatchSize + ", " + threads);
         }

@@ -28,7 +28,7 @@ final class MemoryBudget {
         MemorySegment[] bufts = new MemorySegment[hp.nLayer()];
         Arrays.fill(bufts, MemorySegment.NULL);
         long memory = model.recipe().memoryBytes(new MemorySpec(hp, o.cells(), o.ubatchSize(), o.kvType(),
-                o.flashAttention(), bufts));
+                o.flashAttention(), bufts, o.slidingWindow(), o.rolling()));
         long ub = o.ubatchSize();
         long mask = 2L * 4 * ub * o.cells();                                  // host staging + graph input
         long scores = o.flashAttention() ? 0 : 4L * o.cells() * ub * hp.nHead(); // KQ when not fused

@@ -62,10 +62,19 @@ final class Sequences {
 
     /** Frees cached prompts, least recently used first, until {@code wanted} cells are free; returns the free cells. */
     int makeRoom(int wanted) {
-        while (memory.capacity() - memory.usedCells() < wanted && !cached.isEmpty()) {
+        while (memory.freeCells() < wanted && !cached.isEmpty()) {
             evict(cached.peekFirst());
         }
-        return memory.capacity() - memory.usedCells();
+        return memory.freeCells();
+    }
+
+    /** Frees the least recently used cached prompt; false when there is none. */
+    boolean evictOne() {
+        if (cached.isEmpty()) {
+            return false;
+        }
+        evict(cached.peekFirst());
+        return true;
     }
 
     int live() {
@@ -87,7 +96,7 @@ final class Sequences {
     void reusePrefix(Request r) {
         Sequence seq = r.seq;
         seq.lastReused = 0;
-        if (r.allRows || r.tokens.length < 2) {
+        if (r.allRows || r.tokens.length < 2 || !memory.sharesPrefixes()) {
             return;
         }
         int have = seq.position();
