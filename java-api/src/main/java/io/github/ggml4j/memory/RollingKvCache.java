@@ -73,9 +73,6 @@ public final class RollingKvCache implements Memory, KvStore {
         this.hp = spec.hparams();
         this.window = spec.window();
         int t = spec.kvType().id();
-        if (t != GgmlLib.GGML_TYPE_F16() && t != GgmlLib.GGML_TYPE_F32()) {
-            throw new IllegalArgumentException("a rolling-buffer KV cache stores f16 or f32, not " + spec.kvType().ggmlName());
-        }
         this.kType = t;
         this.vType = t;
         this.blocks = Math.max(1, spec.cells() / window);
@@ -439,9 +436,20 @@ public final class RollingKvCache implements Memory, KvStore {
         if (!chunk) {
             return new Views(kRing, vRing, in.mask(), false);
         }
-        // the chunk's own keys and values, in the cache's type, after the rings: [head_dim, n_head_kv, ring + n]
-        MemorySegment kAll = GgmlLib.ggml_concat(ctx, kRing, GgmlLib.ggml_cast(ctx, kCur, kType), 2);
-        MemorySegment vAll = GgmlLib.ggml_concat(ctx, vRing, GgmlLib.ggml_cast(ctx, vCur, vType), 2);
+        // the chunk's own keys and values after the rings, rounded as the cache stores them: [head_dim, n_head_kv,
+        // ring + n]; ggml concatenates plain element types only, so a quantized cache is read back as F32
+        MemorySegment kAll;
+        MemorySegment vAll;
+        if (GgmlLib.ggml_is_quantized(kType)) {
+            int f32 = GgmlLib.GGML_TYPE_F32();
+            kAll = GgmlLib.ggml_concat(ctx, GgmlLib.ggml_cast(ctx, kRing, f32),
+                    GgmlLib.ggml_cast(ctx, GgmlLib.ggml_cast(ctx, kCur, kType), f32), 2);
+            vAll = GgmlLib.ggml_concat(ctx, GgmlLib.ggml_cast(ctx, vRing, f32),
+                    GgmlLib.ggml_cast(ctx, GgmlLib.ggml_cast(ctx, vCur, vType), f32), 2);
+        } else {
+            kAll = GgmlLib.ggml_concat(ctx, kRing, GgmlLib.ggml_cast(ctx, kCur, kType), 2);
+            vAll = GgmlLib.ggml_concat(ctx, vRing, GgmlLib.ggml_cast(ctx, vCur, vType), 2);
+        }
         return new Views(kAll, vAll, in.mask(), false, List.of(kStore, vStore));
     }
 

@@ -106,6 +106,32 @@ class RollingKvCacheTest {
                 "the test would not notice a missing window");
     }
 
+    /**
+     * A Q8_0 ring (32-wide heads): generation steps read the ring as the full cache reads its cells; a prompt
+     * chunk reads its own keys rounded to Q8_0 and back, in F32, where the full cache's flash attention takes the
+     * quantized dot product, hence the looser bound.
+     */
+    @Test
+    void quantizedRingFollowsTheFullCache() {
+        Path q = SyntheticLlama.llama(128, 2, 4, 2, 256).withStd(0.1).withSeed(8).cached();
+        int w = 32;
+        int[] tokens = Parity.prompt(6 * w, 640);
+        float[][] byLayout = new float[2][];
+        for (KvLayout layout : KvLayout.values()) {
+            try (Model m = Model.load(q, options(w, layout, true).withKvCacheType(KvCacheType.Q8_0));
+                 Session s = m.newSession(SessionOptions.defaults().withContextSize(1024))) {
+                s.evaluate(Arrays.copyOf(tokens, 2 * w + 7));
+                for (int i = 2 * w + 7; i < tokens.length; i++) {
+                    s.evaluate(tokens[i]);
+                }
+                byLayout[layout.ordinal()] = s.logits();
+            }
+        }
+        double nmse = Errors.nmse(byLayout[0], byLayout[1]);
+        System.out.printf("Q8_0 ring vs Q8_0 full cache, W=%d, last of %d positions: NMSE %.2e%n", w, tokens.length, nmse);
+        assertTrue(nmse <= 2e-3, "NMSE " + nmse);
+    }
+
     @Test
     void withinTheWindowGreedyTokensEqualLlamaCpp() {
         int[] prompt = Parity.prompt(20, 610);
