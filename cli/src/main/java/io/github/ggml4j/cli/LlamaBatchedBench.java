@@ -31,13 +31,17 @@ final class LlamaBatchedBench {
                 "-c", Integer.toString(Math.max(256, o.cellsNeeded())), "-b", "2048", "-ub", Integer.toString(o.batchSize()),
                 "-npp", join(o.promptTokens()), "-ntg", join(o.genTokens()), "-npl", join(o.parallel()),
                 "-t", Integer.toString(o.threads()), "-fa", o.flashAttention() ? "on" : "off",
-                "--output-format", "jsonl");
+                "-kvu", "--output-format", "jsonl"); // -kvu: one KV cache for all sequences, as ggml4j's engine has
+        Path errors = null;
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            // the results come on stdout; its log lines go to a file, so they never break a JSON line apart
+            errors = Files.createTempFile("llama-batched-bench", ".log");
+            Process p = new ProcessBuilder(cmd).redirectError(errors.toFile()).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int rc = p.waitFor();
             if (rc != 0) {
-                throw new StorageException("llama-batched-bench exited with " + rc + ":\n" + tail(out));
+                throw new StorageException("llama-batched-bench exited with " + rc + ":\n"
+                        + tail(Files.readString(errors)));
             }
             List<BatchedBenchResult> rows = parse(out);
             if (rows.isEmpty()) {
@@ -49,6 +53,14 @@ final class LlamaBatchedBench {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StorageException("interrupted while running llama-batched-bench", e);
+        } finally {
+            if (errors != null) {
+                try {
+                    Files.deleteIfExists(errors);
+                } catch (IOException ignored) {
+                    // a temporary log
+                }
+            }
         }
     }
 

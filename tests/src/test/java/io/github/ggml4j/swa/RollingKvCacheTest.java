@@ -148,7 +148,8 @@ class RollingKvCacheTest {
     @Test
     void batchedSequencesForkTruncateAndStateRoundTrip() {
         int w = 16;
-        ModelOptions o = options(w, KvLayout.ROLLING, true);
+        // without flash attention, whose tiling depends on how many rows share a step: batched equals alone exactly
+        ModelOptions o = options(w, KvLayout.ROLLING, false);
         int[] a = Parity.prompt(40, 620);
         int[] b = Parity.prompt(25, 621);
         int[] expectA;
