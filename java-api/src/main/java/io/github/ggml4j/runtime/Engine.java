@@ -45,11 +45,11 @@ public final class Engine implements AutoCloseable {
     private final List<Request> pending = new ArrayList<>();
     private final List<Request> running = new ArrayList<>();
     private final Sequences sequences;
+    private final StepPlanner planner;
     private final Thread thread;
     private Set<Sequence> lastStep = Set.of();
     private boolean closing;
     private boolean closed;
-    private int roundRobin;
     private long steps;
 
     private Engine(LoadedModel model, EngineOptions options) {
@@ -59,6 +59,7 @@ public final class Engine implements AutoCloseable {
         this.memory = compute.memory();
         this.batch = new Batch(options.ubatchSize());
         this.sequences = new Sequences(memory, options.cachedPrompts(), this::roomFreed);
+        this.planner = new StepPlanner(memory, sequences, options.ubatchSize());
         this.thread = Thread.ofPlatform().daemon().name("ggml4j-engine").unstarted(this::loop);
         thread.start();
     }
@@ -360,9 +361,15 @@ public final class Engine implements AutoCloseable {
         Memory.Slots slots;
         lock.lock();
         try {
-            if (!choose()) {
+            running.clear();
+            StepPlanner.Plan plan = planner.plan(pending, batch);
+            if (!plan.noRoom().isEmpty()) {
+                memoryFull(plan.noRoom());
+            }
+            if (plan.empty()) {
                 return;
             }
+            running.addAll(plan.running());
             compute.clearCancel();
             for (Request r : running) {
                 if (r.cancelReason != null) {
@@ -467,67 +474,6 @@ public final class Engine implements AutoCloseable {
             lock.unlock();
         }
         return out;
-    }
-
-    /**
-     * Fills the batch from the pending requests (lock held): single tokens of generating sequences first, then
-     * prompt chunks round-robin, within the micro-batch size and the free cells. Returns false when nothing
-     * can run now.
-     */
-    private boolean choose() {
-        batch.clear();
-        running.clear();
-        List<Request> candidates = new ArrayList<>();
-        int n = pending.size();
-        for (int i = 0; i < n; i++) {
-            Request r = pending.get((roundRobin + i) % n);
-            if (r.cancelReason == null && !r.waitingForRoom) {
-                candidates.add(r);
-            }
-        }
-        roundRobin++;
-        if (candidates.isEmpty()) {
-            return false;
-        }
-        for (Request r : candidates) {
-            if (!r.prefixChecked) {
-                r.prefixChecked = true;
-                sequences.reusePrefix(r);
-            }
-        }
-        int wanted = 0;
-        for (Request r : candidates) {
-            wanted += r.remaining();
-        }
-        int budget = Math.min(options.ubatchSize(), sequences.makeRoom(Math.min(wanted, options.ubatchSize())));
-        if (budget == 0) {
-            memoryFull(candidates);
-            return false;
-        }
-        for (Request r : candidates) {
-            if (r.remaining() == 1 && budget > 0) {
-                take(r, 1);
-                budget--;
-            }
-        }
-        for (Request r : candidates) {
-            if (r.remaining() > 1 && budget > 0) {
-                take(r, Math.min(r.remaining(), budget));
-                budget -= r.taken;
-            }
-        }
-        return !running.isEmpty();
-    }
-
-    private void take(Request r, int wanted) {
-        int count = Math.min(wanted, memory.maxTokensPerSequence());
-        int pos = r.seq.position();
-        for (int t = 0; t < count; t++) {
-            int index = r.next + t;
-            batch.add(r.tokens[index], pos + t, r.seq.id, r.outputs(index));
-        }
-        r.taken = count;
-        running.add(r);
     }
 
     /** No cell is free: requests that wait for room wait, the others fail. */
