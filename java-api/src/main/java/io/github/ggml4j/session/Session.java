@@ -2,7 +2,6 @@ package io.github.ggml4j.session;
 
 import io.github.ggml4j.CancelledException;
 import io.github.ggml4j.ContextOverflowException;
-import io.github.ggml4j.GenerationException;
 import io.github.ggml4j.ResourceClosedException;
 import io.github.ggml4j.StorageException;
 import io.github.ggml4j.model.Model;
@@ -10,7 +9,6 @@ import io.github.ggml4j.runtime.Engine;
 import io.github.ggml4j.runtime.Sequence;
 import io.github.ggml4j.runtime.SessionAccess;
 import io.github.ggml4j.runtime.SessionStates;
-import io.github.ggml4j.tokenizer.StreamingDecoder;
 import io.github.ggml4j.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -22,7 +20,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.channels.FileChannel;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -57,6 +60,7 @@ public final class Session implements AutoCloseable {
     private volatile boolean closing;
     private volatile boolean cancelRequested;
     private boolean closed;
+    private Generator stream;
 
     private Session(Model model, Engine engine, Sequence seq, SessionAccess.Owner owner) {
         this.model = model;
@@ -124,11 +128,27 @@ public final class Session implements AutoCloseable {
         try {
             cancelRequested = false;
             ensureOpen();
+            ensureNoStream();
             check(tokens);
             return engine.decode(seq, tokens.clone(), allRows);
         } finally {
             lock.unlock();
         }
+    }
+
+    private void checkPrompt(int[] promptTokens) {
+        if (promptTokens.length == 0) {
+            if (seq.lastOutput() == null) {
+                throw new IllegalArgumentException("the prompt has no tokens and there are no logits to continue from");
+            }
+            return;
+        }
+        int free = seq.limit() - seq.position();
+        if (promptTokens.length > free) {
+            throw new ContextOverflowException("the prompt has " + promptTokens.length + " tokens but only " + free
+                    + " of " + seq.limit() + " context positions are free", promptTokens.length, free);
+        }
+        check(promptTokens);
     }
 
     private void check(int[] tokens) {
@@ -215,18 +235,8 @@ public final class Session implements AutoCloseable {
         try {
             cancelRequested = false;
             ensureOpen();
-            if (promptTokens.length == 0) {
-                if (seq.lastOutput() == null) {
-                    throw new IllegalArgumentException("the prompt has no tokens and there are no logits to continue from");
-                }
-                return generateLocked(promptTokens, options, listener);
-            }
-            int free = seq.limit() - seq.position();
-            if (promptTokens.length > free) {
-                throw new ContextOverflowException("the prompt has " + promptTokens.length + " tokens but only " + free
-                        + " of " + seq.limit() + " context positions are free", promptTokens.length, free);
-            }
-            check(promptTokens);
+            ensureNoStream();
+            checkPrompt(promptTokens);
             return generateLocked(promptTokens.clone(), options, listener);
         } finally {
             seq.generating(false);
@@ -235,91 +245,110 @@ public final class Session implements AutoCloseable {
     }
 
     private Generation generateLocked(int[] prompt, GenerateOptions options, TokenListener listener) {
-        long t0 = System.nanoTime();
-        int reused = 0;
-        if (prompt.length > 0) {
-            engine.decode(seq, prompt, false);
-            reused = engine.lastReused(seq);
-        }
-        long t1 = System.nanoTime();
-        seq.generating(true);
-        int[] out = new int[Math.min(options.maxTokens(), 1024)];
-        int n = 0;
-        FinishReason reason = FinishReason.MAX_TOKENS;
-        int[] one = new int[1];
-        Tokenizer tokenizer = model.hasTokenizer() ? model.tokenizer() : null;
-        StreamingDecoder text = tokenizer == null ? null : tokenizer.streamingDecoder(true);
+        Generator g = generator(prompt, options);
         StringBuilder produced = new StringBuilder();
-        StopMatcher stops = new StopMatcher(options.stop());
         while (true) {
-            int next = argmax(seq.lastOutput());
-            if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
-                reason = FinishReason.END_OF_GENERATION;
-                break;
+            Token t = g.advance();
+            produced.append(t.text());
+            if (listener != null && (!t.isEnd() || !t.text().isEmpty())) {
+                listener.onToken(t.id(), t.text());
             }
-            if (n == out.length) {
-                out = Arrays.copyOf(out, Math.min(options.maxTokens(), out.length * 2));
-            }
-            out[n++] = next;
-            String piece = text == null ? "" : text.next(next);
-            String emitted = stops.accept(piece);
-            produced.append(emitted);
-            if (listener != null) {
-                listener.onToken(next, emitted);
-            }
-            if (stops.matched()) {
-                reason = FinishReason.STOP_STRING;
-                break;
-            }
-            if (n >= options.maxTokens()) {
-                break;
-            }
-            if (seq.position() >= seq.limit()) {
-                reason = FinishReason.CONTEXT_FULL;
-                break;
-            }
-            if (closing) {
-                throw new ResourceClosedException("session closed during generation");
-            }
-            if (cancelRequested) {
-                // requested between steps (e.g. from the listener): no compute was running to stop
-                throw new CancelledException("generation cancelled after " + n + " tokens");
-            }
-            one[0] = next;
-            engine.decode(seq, one, false);
-        }
-        seq.generating(false);
-        if (!stops.matched()) {
-            String tail = stops.finish(text == null ? "" : text.finish());
-            produced.append(tail);
-            if (listener != null && !tail.isEmpty()) {
-                listener.onToken(-1, tail);
+            if (t.isEnd()) {
+                return g.result(produced.toString(), t.finishReason());
             }
         }
-        long t2 = System.nanoTime();
-        return new Generation(produced.toString(), Arrays.copyOf(out, n), prompt.length, reason, t1 - t0, t2 - t1,
-                reused);
+    }
+
+    private Generator generator(int[] prompt, GenerateOptions options) {
+        return new Generator(engine, seq, prompt, options, model.hasTokenizer() ? model.tokenizer() : null,
+                () -> closing, () -> cancelRequested);
     }
 
     /**
-     * The most likely token; ties go to the lowest id. Non-finite logits mean broken weights (NaN/Inf) and stop
-     * generation instead of emitting garbage.
+     * Generates after the prompt lazily, one token per element the stream is asked for, ending with an element
+     * that carries the {@link FinishReason}. Closing the stream stops generation (what was evaluated stays in
+     * the context). While it is open the session takes no other work; use it on one thread.
+     *
+     * {@snippet :
+     * try (Stream<Token> tokens = session.stream("Once upon a time", GenerateOptions.greedy(64))) {
+     *     tokens.forEach(t -> System.out.print(t.text()));
+     * }
+     * }
+     *
+     * @throws ContextOverflowException if the prompt does not fit the remaining context
      */
-    static int argmax(float[] logits) {
-        int best = -1;
-        float bestValue = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < logits.length; i++) {
-            float v = logits[i];
-            if (!Float.isFinite(v)) {
-                throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + i
-                        + "; its weights are probably broken (NaN or Inf)");
-            }
-            if (best < 0 || v > bestValue) {
-                best = i;
-                bestValue = v;
-            }
+    public Stream<Token> stream(String prompt, GenerateOptions options) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(options, "options");
+        boolean addSpecial = options.addSpecial() && position() == 0;
+        return stream(model.tokenizer().encode(prompt, addSpecial, options.parseSpecial()), options);
+    }
+
+    /** As {@link #stream(String, GenerateOptions)} after prompt tokens (empty: continue from the last logits). */
+    public Stream<Token> stream(int[] promptTokens, GenerateOptions options) {
+        Objects.requireNonNull(promptTokens, "promptTokens");
+        Objects.requireNonNull(options, "options");
+        Generator g;
+        lock.lock();
+        try {
+            cancelRequested = false;
+            ensureOpen();
+            ensureNoStream();
+            checkPrompt(promptTokens);
+            g = generator(promptTokens.clone(), options);
+            stream = g;
+        } finally {
+            lock.unlock();
         }
-        return best;
+        Iterator<Token> it = new Iterator<>() {
+            private Token next;
+
+            @Override
+            public boolean hasNext() {
+                if (next == null) {
+                    lock.lock();
+                    try {
+                        if (stream != g) {
+                            return false; // closed, or ended
+                        }
+                        ensureOpen();
+                        next = g.advance();
+                        if (next == null || next.isEnd()) {
+                            stream = null;
+                        }
+                    } catch (RuntimeException e) {
+                        stream = null;
+                        seq.generating(false);
+                        throw e;
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+                return next != null;
+            }
+
+            @Override
+            public Token next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Token t = next;
+                next = null;
+                return t;
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL),
+                false).onClose(() -> {
+                    lock.lock();
+                    try {
+                        if (stream == g) {
+                            stream = null;
+                            seq.generating(false);
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                });
     }
 
     /** Forgets the whole context. */
@@ -332,6 +361,7 @@ public final class Session implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
+            ensureNoStream();
             if (position < 0 || position > seq.position()) {
                 throw new IllegalArgumentException("cannot truncate to " + position + "; " + seq.position()
                         + " positions are in use");
@@ -350,6 +380,7 @@ public final class Session implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
+            ensureNoStream();
             return owner.adopt(engine.fork(seq, seq.limit(), seq.waitWhenFull()));
         } finally {
             lock.unlock();
@@ -364,6 +395,7 @@ public final class Session implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
+            ensureNoStream();
             return SessionStates.save(engine, seq);
         } finally {
             lock.unlock();
@@ -422,6 +454,13 @@ public final class Session implements AutoCloseable {
     private void ensureOpen() {
         if (closed || closing) {
             throw new ResourceClosedException("session is closed");
+        }
+    }
+
+    /** Work other than the open stream's own steps waits for the stream to be closed or to end. */
+    private void ensureNoStream() {
+        if (stream != null) {
+            throw new IllegalStateException("a token stream of this session is open; close it first");
         }
     }
 
