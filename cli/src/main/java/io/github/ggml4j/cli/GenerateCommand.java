@@ -1,5 +1,6 @@
 package io.github.ggml4j.cli;
 
+import io.github.ggml4j.Ggml4j;
 import io.github.ggml4j.model.Model;
 import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.session.GenerateOptions;
@@ -31,8 +32,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelArgs modelArgs;
 
-    @Option(names = {"-p", "--prompt"}, required = true, description = "the prompt")
+    @Option(names = {"-p", "--prompt"}, description = "the prompt")
     String prompt;
+
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE",
+            description = "read the prompt from a file (UTF-8), '-' for standard input")
+    String promptFile;
 
     @Option(names = {"-n", "--n-predict"}, defaultValue = "128", description = "tokens to generate (default ${DEFAULT-VALUE})")
     int nPredict;
@@ -58,6 +63,23 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String text = prompt();
+        if (nPredict < 1) {
+            throw new IllegalArgumentException("-n/--n-predict must be at least 1, got " + nPredict);
+        }
+        if (ctx < 0) {
+            throw new IllegalArgumentException("-c/--ctx-size must be 0 (the model's) or positive, got " + ctx);
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("-b/--batch-size must be at least 1, got " + batch);
+        }
+        if (gpuLayers < 0) {
+            throw new IllegalArgumentException("--gpu-layers must be >= 0, got " + gpuLayers);
+        }
+        if (gpuLayers > 0 && Ggml4j.info().devices().stream().noneMatch(d -> !d.type().equals("CPU"))) {
+            throw new IllegalArgumentException("--gpu-layers " + gpuLayers + ": this build has no GPU backend "
+                    + "(build with GGML4J_CMAKE_ARGS=-DGGML4J_CUDA=ON) or no GPU is present");
+        }
         if (temperature != 0) {
             throw new IllegalArgumentException("--temp " + temperature + ": only greedy decoding (--temp 0) is available");
         }
@@ -74,8 +96,8 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Model m = Model.load(modelArgs.model, mo);
              Session s = m.newSession(so)) {
-            Generation g = s.generate(prompt, GenerateOptions.greedy(nPredict).withStop(stop), (id, text) -> {
-                out.print(text);
+            Generation g = s.generate(text, GenerateOptions.greedy(nPredict).withStop(stop), (id, piece) -> {
+                out.print(piece);
                 out.flush();
             });
             out.println();
@@ -86,5 +108,22 @@ final class GenerateCommand implements Callable<Integer> {
             err.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /** The prompt from -p, or from the file (or standard input) -f names; exactly one of them. */
+    private String prompt() {
+        if ((prompt == null) == (promptFile == null)) {
+            throw new IllegalArgumentException("give the prompt with -p TEXT or -f FILE (one of them)");
+        }
+        if (prompt != null) {
+            return prompt;
+        }
+        try {
+            byte[] bytes = promptFile.equals("-") ? System.in.readAllBytes()
+                    : java.nio.file.Files.readAllBytes(java.nio.file.Path.of(promptFile));
+            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new io.github.ggml4j.StorageException("cannot read the prompt from " + promptFile + ": " + e.getMessage(), e);
+        }
     }
 }

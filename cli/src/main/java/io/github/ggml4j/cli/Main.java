@@ -50,6 +50,8 @@ public final class Main implements Runnable {
     /** Runs the command line writing to the given streams, and returns its exit code. */
     static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // arguments are taken literally (case 62): "-p @notes.txt" is that text, not the file's contents
+        cl.setExpandAtFiles(false);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
