@@ -5,6 +5,7 @@ import io.github.ggml4j.GenerationException;
 import io.github.ggml4j.ResourceClosedException;
 import io.github.ggml4j.runtime.Engine;
 import io.github.ggml4j.runtime.Sequence;
+import io.github.ggml4j.sampling.SamplerChain;
 import io.github.ggml4j.tokenizer.StreamingDecoder;
 import io.github.ggml4j.tokenizer.Tokenizer;
 
@@ -27,6 +28,7 @@ final class Generator {
     private final StopMatcher stops;
     private final BooleanSupplier closing;
     private final BooleanSupplier cancelled;
+    private final SamplerChain chain;
     private int[] out;
     private int n;
     private int last = -1;
@@ -50,6 +52,7 @@ final class Generator {
         this.closing = closing;
         this.cancelled = cancelled;
         this.out = new int[Math.min(options.maxTokens(), 1024)];
+        this.chain = options.sampling().isGreedy() ? null : SamplerChain.of(options.sampling());
     }
 
     boolean done() {
@@ -73,6 +76,9 @@ final class Generator {
             }
             t1 = System.nanoTime();
             seq.generating(true);
+            if (chain != null) {
+                chain.accept(seq.tokens()); // the penalties see the context, prompt included, as llama.cpp's do
+            }
         } else {
             if (closing.getAsBoolean()) {
                 throw new ResourceClosedException("session closed during generation");
@@ -83,7 +89,7 @@ final class Generator {
             }
             engine.decode(seq, new int[] {last}, false);
         }
-        int next = argmax(seq.lastOutput());
+        int next = chain == null ? argmax(seq.lastOutput()) : sample(seq.lastOutput());
         if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
             return end(FinishReason.END_OF_GENERATION);
         }
@@ -101,6 +107,18 @@ final class Generator {
             pendingEnd = FinishReason.CONTEXT_FULL;
         }
         return new Token(next, emitted, null);
+    }
+
+    private int sample(float[] logits) {
+        for (int i = 0; i < logits.length; i++) {
+            if (Float.isNaN(logits[i]) || logits[i] == Float.POSITIVE_INFINITY) {
+                throw new GenerationException("the model produced a non-finite logit (" + logits[i] + ") for token " + i
+                        + "; its weights are probably broken (NaN or Inf)");
+            }
+        }
+        int t = chain.sample(logits);
+        chain.accept(t);
+        return t;
     }
 
     private Token end(FinishReason reason) {
