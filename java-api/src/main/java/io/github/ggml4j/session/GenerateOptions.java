@@ -18,9 +18,11 @@ import java.util.Objects;
  * @param addSpecial   add the model's BOS/EOS tokens around the prompt as its metadata says
  * @param parseSpecial recognise special-token text (e.g. {@code <|im_start|>}) in the prompt
  * @param sampling     how the next token is chosen
+ * @param logprobs     0, or how many of the most likely alternatives each {@link Token} of a stream lists with
+ *                     their log-probabilities (the token's own log-probability is given from 1 on)
  */
 public record GenerateOptions(int maxTokens, List<String> stop, boolean addSpecial, boolean parseSpecial,
-                              SamplingOptions sampling) {
+                              SamplingOptions sampling, int logprobs) {
 
     public GenerateOptions {
         if (maxTokens < 1) {
@@ -28,6 +30,9 @@ public record GenerateOptions(int maxTokens, List<String> stop, boolean addSpeci
         }
         stop = List.copyOf(Objects.requireNonNull(stop, "stop"));
         Objects.requireNonNull(sampling, "sampling");
+        if (logprobs < 0 || logprobs > 100) {
+            throw new IllegalArgumentException("logprobs must be in 0..100, got " + logprobs);
+        }
         for (String s : stop) {
             if (s.isEmpty()) {
                 throw new IllegalArgumentException("stop strings must not be empty");
@@ -37,27 +42,31 @@ public record GenerateOptions(int maxTokens, List<String> stop, boolean addSpeci
 
     /** Greedy decoding of up to {@code maxTokens} tokens, special tokens added and parsed. */
     public static GenerateOptions greedy(int maxTokens) {
-        return new GenerateOptions(maxTokens, List.of(), true, true, SamplingOptions.greedy());
+        return new GenerateOptions(maxTokens, List.of(), true, true, SamplingOptions.greedy(), 0);
     }
 
     /** Up to {@code maxTokens} tokens chosen by {@code sampling}, special tokens added and parsed. */
     public static GenerateOptions sampled(int maxTokens, SamplingOptions sampling) {
-        return new GenerateOptions(maxTokens, List.of(), true, true, sampling);
+        return new GenerateOptions(maxTokens, List.of(), true, true, sampling, 0);
     }
 
     public GenerateOptions withSampling(SamplingOptions value) {
-        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, value);
+        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, value, logprobs);
     }
 
     public GenerateOptions withStop(List<String> value) {
-        return new GenerateOptions(maxTokens, value, addSpecial, parseSpecial, sampling);
+        return new GenerateOptions(maxTokens, value, addSpecial, parseSpecial, sampling, logprobs);
     }
 
     public GenerateOptions withAddSpecial(boolean value) {
-        return new GenerateOptions(maxTokens, stop, value, parseSpecial, sampling);
+        return new GenerateOptions(maxTokens, stop, value, parseSpecial, sampling, logprobs);
     }
 
     public GenerateOptions withParseSpecial(boolean value) {
-        return new GenerateOptions(maxTokens, stop, addSpecial, value, sampling);
+        return new GenerateOptions(maxTokens, stop, addSpecial, value, sampling, logprobs);
+    }
+
+    public GenerateOptions withLogprobs(int value) {
+        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, sampling, value);
     }
 }

@@ -89,7 +89,8 @@ final class Generator {
             }
             engine.decode(seq, new int[] {last}, false);
         }
-        int next = chain == null ? argmax(seq.lastOutput()) : sample(seq.lastOutput());
+        float[] logits = seq.lastOutput();
+        int next = chain == null ? argmax(logits) : sample(logits);
         if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
             return end(FinishReason.END_OF_GENERATION);
         }
@@ -106,7 +107,40 @@ final class Generator {
         } else if (seq.position() >= seq.limit()) {
             pendingEnd = FinishReason.CONTEXT_FULL;
         }
+        if (options.logprobs() > 0) {
+            return withLogprobs(next, emitted, logits);
+        }
         return new Token(next, emitted, null);
+    }
+
+    /** The token's log-probability under the model's own distribution, and the most likely alternatives. */
+    private Token withLogprobs(int next, String emitted, float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        double logZ = max + Math.log(sum);
+        int k = Math.min(options.logprobs(), logits.length);
+        int[] best = new int[k];
+        Arrays.fill(best, -1);
+        for (int i = 0; i < logits.length; i++) {
+            for (int j = 0; j < k; j++) {
+                if (best[j] < 0 || logits[i] > logits[best[j]]) {
+                    System.arraycopy(best, j, best, j + 1, k - j - 1);
+                    best[j] = i;
+                    break;
+                }
+            }
+        }
+        java.util.List<Token.Alternative> alts = new java.util.ArrayList<>(k);
+        for (int id : best) {
+            alts.add(new Token.Alternative(id, (float) (logits[id] - logZ)));
+        }
+        return new Token(next, emitted, null, (float) (logits[next] - logZ), alts);
     }
 
     private int sample(float[] logits) {

@@ -100,6 +100,41 @@ class SessionStreamTest {
     }
 
     @Test
+    void tokensCarryTheirLogProbabilitiesWhenAsked() {
+        int[] prompt = model.tokenizer().encode("Hello", true, true);
+        float[] first;
+        try (Session s = model.newSession()) {
+            s.evaluate(prompt);
+            first = s.logits();
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : first) {
+            max = Math.max(max, l);
+        }
+        double z = 0;
+        for (float l : first) {
+            z += Math.exp(l - max);
+        }
+        double logZ = max + Math.log(z);
+        try (Session s = model.newSession();
+             Stream<Token> tokens = s.stream(prompt, GenerateOptions.greedy(6).withLogprobs(3))) {
+            List<Token> all = tokens.toList();
+            Token t0 = all.get(0);
+            assertEquals(first[t0.id()] - logZ, t0.logprob(), 1e-5, "log-softmax of the first step's logits");
+            for (Token t : all.subList(0, all.size() - 1)) {
+                assertEquals(3, t.alternatives().size());
+                assertEquals(t.id(), t.alternatives().get(0).id(), "greedy picks the most likely");
+                assertEquals(t.logprob(), t.alternatives().get(0).logprob(), 0f);
+                assertTrue(t.alternatives().get(1).logprob() <= t.alternatives().get(0).logprob());
+                assertTrue(t.logprob() <= 0);
+            }
+        }
+        try (Session s = model.newSession(); Stream<Token> tokens = s.stream(prompt, GenerateOptions.greedy(2))) {
+            assertTrue(tokens.allMatch(t -> Float.isNaN(t.logprob()) && t.alternatives().isEmpty()), "not asked: none");
+        }
+    }
+
+    @Test
     void cancellingBetweenElementsEndsTheStreamWithATypedError() {
         try (Session s = model.newSession(); Stream<Token> tokens = s.stream("Hello", GenerateOptions.greedy(500))) {
             Iterator<Token> it = tokens.iterator();
