@@ -135,6 +135,49 @@ public final class Engine implements AutoCloseable {
         return r.rows;
     }
 
+    /**
+     * Appends one token array to each of several sequences in the same steps (beams of a search, the sequences
+     * of a batch) and waits for all of them. The first failure is thrown once every request has ended.
+     */
+    public void decodeAll(List<Sequence> seqs, List<int[]> tokens) {
+        if (seqs.size() != tokens.size()) {
+            throw new IllegalArgumentException(seqs.size() + " sequences but " + tokens.size() + " token arrays");
+        }
+        List<Request> requests = new ArrayList<>();
+        lock.lock();
+        try {
+            if (closing) {
+                throw new ResourceClosedException("the model is closed");
+            }
+            for (int i = 0; i < seqs.size(); i++) {
+                Sequence seq = seqs.get(i);
+                if (seq.released || seq.pending != null) {
+                    throw new IllegalStateException("sequence " + seq.id + " is closed or busy");
+                }
+                Request r = new Request(seq, tokens.get(i), false);
+                seq.pending = r;
+                pending.add(r);
+                requests.add(r);
+            }
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        RuntimeException first = null;
+        for (Request r : requests) {
+            try {
+                join(r.done);
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
     /** Tokens of the last decode of this sequence that came from another sequence's cells (prefix reuse). */
     public int lastReused(Sequence seq) {
         return seq.lastReused; // written before that decode's result was handed over

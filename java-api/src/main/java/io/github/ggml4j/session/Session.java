@@ -351,6 +351,56 @@ public final class Session implements AutoCloseable {
                 });
     }
 
+    /**
+     * The best continuation by beam search: {@code width} hypotheses kept each step, all decoded in the same
+     * batch, sharing their common cells through forks. Afterwards the session holds the prompt and the best
+     * continuation (its cells shared with the winning beam, not recomputed).
+     *
+     * @throws ContextOverflowException if the prompt and {@code maxTokens} do not fit the remaining context
+     */
+    public Generation beamSearch(int[] promptTokens, BeamOptions options) {
+        Objects.requireNonNull(promptTokens, "promptTokens");
+        Objects.requireNonNull(options, "options");
+        lock.lock();
+        try {
+            cancelRequested = false;
+            ensureOpen();
+            ensureNoStream();
+            checkPrompt(promptTokens);
+            int need = promptTokens.length + options.maxTokens();
+            if (seq.position() + need > seq.limit()) {
+                throw new ContextOverflowException("the prompt and " + options.maxTokens() + " tokens need " + need
+                        + " positions but " + (seq.limit() - seq.position()) + " are free", need,
+                        seq.limit() - seq.position());
+            }
+            Tokenizer tokenizer = model.hasTokenizer() ? model.tokenizer() : null;
+            long t0 = System.nanoTime();
+            if (promptTokens.length > 0) {
+                engine.decode(seq, promptTokens.clone(), false);
+            }
+            long t1 = System.nanoTime();
+            try (BeamSearch search = new BeamSearch(engine, tokenizer, options)) {
+                BeamSearch.Hypothesis best = search.run(seq);
+                if (best.tokens().length > 0) {
+                    engine.decode(seq, best.tokens(), false); // shares the winning beam's cells
+                }
+                String text = tokenizer == null ? "" : tokenizer.decode(best.tokens());
+                return new Generation(text, best.tokens(), promptTokens.length,
+                        best.ended() ? FinishReason.END_OF_GENERATION : FinishReason.MAX_TOKENS, t1 - t0,
+                        System.nanoTime() - t1, 0);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** As {@link #beamSearch(int[], BeamOptions)} after a text prompt. */
+    public Generation beamSearch(String prompt, BeamOptions options) {
+        Objects.requireNonNull(prompt, "prompt");
+        boolean addSpecial = position() == 0;
+        return beamSearch(model.tokenizer().encode(prompt, addSpecial, true), options);
+    }
+
     /** Forgets the whole context. */
     public void clear() {
         truncate(0);
