@@ -147,6 +147,11 @@ public final class Quantizer {
         Map<String, float[]> imatrix = im == null ? Map.of() : im.entries();
         QuantizePlanner planner = new QuantizePlanner(md, o, im != null);
         List<GgufTensorInfo> ordered = QuantizePlanner.outputOrder(src.tensors());
+        if (o.keepSplit()) {
+            // llama-quantize sorts by shard and offset for --keep-split: the input's data order
+            ordered = new ArrayList<>(ordered);
+            ordered.sort(java.util.Comparator.comparingLong(GgufTensorInfo::offset));
+        }
         List<TensorPlan> plans = planner.plan(ordered);
         check(plans, imatrix, im != null, o);
 
