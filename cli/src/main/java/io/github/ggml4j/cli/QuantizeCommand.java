@@ -1,6 +1,8 @@
 package io.github.ggml4j.cli;
 
 import io.github.ggml4j.QuantizeException;
+import io.github.ggml4j.model.Model;
+import io.github.ggml4j.quantize.Perplexity;
 import io.github.ggml4j.quantize.FileType;
 import io.github.ggml4j.quantize.ProgressListener;
 import io.github.ggml4j.quantize.QuantizeOptions;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -82,6 +85,18 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = "--verify", description = "re-read the output and print each tensor's NMSE against the input")
     boolean verify;
+
+    @Option(names = "--verify-text", paramLabel = "TEXT",
+            description = "with --verify: also the perplexity of input and output on this text")
+    Path verifyText;
+
+    @Option(names = "--verify-ctx", defaultValue = "512", paramLabel = "N",
+            description = "chunk size of that perplexity (default ${DEFAULT-VALUE})")
+    int verifyCtx;
+
+    @Option(names = "--verify-chunks", defaultValue = "-1", paramLabel = "N",
+            description = "at most this many chunks of it (default: all)")
+    int verifyChunks;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bar and no per-tensor report")
     boolean quiet;
@@ -156,8 +171,14 @@ final class QuantizeCommand implements Callable<Integer> {
             }
         }
         report(out, r, in, options);
+        if (verifyText != null && !verify) {
+            throw new IllegalArgumentException("--verify-text needs --verify");
+        }
         if (verify && !dryRun) {
             verify(out, in, r.output().orElseThrow(), options.effectiveThreads());
+            if (verifyText != null) {
+                perplexities(out, in, r.output().orElseThrow(), options.effectiveThreads());
+            }
         }
         return ExitCodes.OK;
     }
@@ -219,6 +240,24 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "verify: %d tensors, worst NMSE %.3e (%s)%n", errors.size(), worst,
                 worstName.isEmpty() ? "-" : worstName);
+        out.flush();
+    }
+
+    private void perplexities(PrintWriter out, Path in, Path written, int threads) throws IOException {
+        String text = Files.readString(verifyText);
+        if (text.endsWith("\n")) {
+            text = text.substring(0, text.length() - 1);
+        }
+        Perplexity.Options po = new Perplexity.Options(verifyCtx, verifyChunks, threads);
+        double[] ppl = new double[2];
+        Path[] files = {in, written};
+        for (int i = 0; i < 2; i++) {
+            try (Model m = Model.load(files[i])) {
+                ppl[i] = Perplexity.compute(m, text, po, Optional.empty(), c -> { }).perplexity();
+            }
+        }
+        out.printf(Locale.ROOT, "verify: perplexity %.4f (input) -> %.4f (output), %+.3f %%%n", ppl[0], ppl[1],
+                100 * (ppl[1] / ppl[0] - 1));
         out.flush();
     }
 

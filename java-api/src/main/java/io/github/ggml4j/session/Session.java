@@ -108,6 +108,61 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Appends tokens to the context, evaluates them, and returns the logits of every one of them (row {@code i}
+     * holds what the model predicts after {@code tokens[i]}). Used to score text, as perplexity does.
+     *
+     * {@snippet :
+     * float[][] rows = session.evaluateAll(tokens);     // rows.length == tokens.length
+     * float next = rows[rows.length - 1][someToken];     // the same row as logits() now returns
+     * }
+     *
+     * @throws ContextOverflowException if they do not fit the remaining context
+     * @throws IllegalArgumentException if an id is outside the vocabulary
+     * @throws CancelledException       if {@link #cancel()} was called meanwhile
+     */
+    public float[][] evaluateAll(int... tokens) {
+        Objects.requireNonNull(tokens, "tokens");
+        lock.lock();
+        try {
+            decoder.clearCancel();
+            ensureOpen();
+            int nVocab = decoder.hparams().nVocab();
+            for (int t : tokens) {
+                if (t < 0 || t >= nVocab) {
+                    throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + nVocab + ")");
+                }
+            }
+            float[][] out = new float[tokens.length][];
+            run(() -> {
+                // the decoder returns every row for at most one micro-batch per call: start at 512 and halve
+                // while the (checked-before-anything-changes) limit refuses the chunk
+                int chunk = Math.max(1, Math.min(512, tokens.length));
+                for (int at = 0; at < tokens.length; ) {
+                    int n = Math.min(chunk, tokens.length - at);
+                    int rows;
+                    try {
+                        rows = decoder.evaluate(tokens, at, n, true);
+                    } catch (IllegalArgumentException e) {
+                        if (chunk == 1 || !String.valueOf(e.getMessage()).startsWith("logits for every token")) {
+                            throw e;
+                        }
+                        chunk /= 2;
+                        continue;
+                    }
+                    for (int i = 0; i < rows; i++) {
+                        out[at + i] = decoder.logits(i);
+                    }
+                    logitRows = rows;
+                    at += n;
+                }
+            });
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A copy of the last evaluated token's logits (one per vocabulary entry). */
     public float[] logits() {
         lock.lock();
