@@ -113,7 +113,7 @@ final class QuantizeCommand implements Callable<Integer> {
         if (direct != null) {
             type = direct;
             Path dir = in.toAbsolutePath().getParent();
-            output = dir.resolve("ggml-model-" + type.name() + (keepSplit ? "" : ".gguf"));
+            output = dir.resolve("ggml-model-" + llamaName(args.get(1), type) + (keepSplit ? "" : ".gguf"));
             next = 2;
         } else {
             if (args.size() < 3) {
@@ -181,6 +181,17 @@ final class QuantizeCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** The name llama-quantize puts in a default output name: its first option of that type (aliases first). */
+    private static String llamaName(String arg, FileType type) {
+        String up = arg.trim().toUpperCase(Locale.ROOT);
+        return switch (type) {
+            case Q3_K_M -> up.equals("Q3_K_M") ? "Q3_K_M" : "Q3_K";
+            case Q4_K_M -> up.equals("Q4_K_M") ? "Q4_K_M" : "Q4_K";
+            case Q5_K_M -> up.equals("Q5_K_M") ? "Q5_K_M" : "Q5_K";
+            default -> type.name();
+        };
     }
 
     private static FileType tryParse(String s) {

@@ -281,7 +281,9 @@ public final class Quantizer {
             for (int i = 0; i < p.plans.size(); i++) {
                 TensorPlan t = p.plans.get(i);
                 int index = i;
-                p.writer.addTensor(t.name(), t.to(), t.shape(), out -> streamer.write(index, t, out));
+                // ggml writes ggml_n_dims dimensions: trailing dimensions of 1 are dropped, as here
+                long[] shape = java.util.Arrays.copyOf(t.shape(), QuantizePlanner.nDims(t.shape()));
+                p.writer.addTensor(t.name(), t.to(), shape, out -> streamer.write(index, t, out));
             }
             writeAtomically(p.writer, target);
         } finally {

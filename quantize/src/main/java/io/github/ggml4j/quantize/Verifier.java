@@ -77,7 +77,7 @@ public final class Verifier {
             for (GgufTensorInfo q : b.tensors()) {
                 GgufTensorInfo x = a.tensor(q.name()).orElseThrow(() -> new QuantizeException(
                         "tensor " + q.name() + " of " + quantized + " is not in " + original));
-                if (!Arrays.equals(x.shape(), q.shape())) {
+                if (!Arrays.equals(trimmed(x.shape()), trimmed(q.shape()))) {
                     throw new QuantizeException("tensor " + q.name() + " has shape " + Arrays.toString(q.shape())
                             + ", in the original " + Arrays.toString(x.shape()));
                 }
@@ -105,6 +105,11 @@ public final class Verifier {
             }
         }
         return errors;
+    }
+
+    /** The shape without trailing dimensions of 1 (which ggml's writer drops). */
+    private static long[] trimmed(long[] shape) {
+        return Arrays.copyOf(shape, QuantizePlanner.nDims(shape));
     }
 
     private static double nmse(GgufFile a, GgufTensorInfo x, GgufFile b, GgufTensorInfo q, ExecutorService pool,

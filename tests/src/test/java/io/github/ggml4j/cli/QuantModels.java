@@ -1,6 +1,7 @@
 package io.github.ggml4j.cli;
 
 import io.github.ggml4j.gguf.GgmlType;
+import io.github.ggml4j.testing.SyntheticGguf;
 import io.github.ggml4j.testing.SyntheticLlama;
 
 import java.io.IOException;
@@ -48,6 +49,70 @@ final class QuantModels {
             throw new UncheckedIOException(e);
         }
         return d;
+    }
+
+    /**
+     * An RWKV6-shaped model (256 wide, 2 blocks, FFN 512, head size 64) with the llama-spm vocabulary, F16 matrices:
+     * its small 2D and 3D time-mix tensors are among those llama-quantize never quantizes.
+     */
+    static synchronized Path rwkv6() {
+        Path f = dir().resolve("rwkv6-256x2-f16-v1.gguf");
+        if (Files.isRegularFile(f)) {
+            return f;
+        }
+        int e = 256;
+        int ff = 512;
+        int mix = 32;
+        int decay = 64;
+        int head = 64;
+        int vocab = 32000;
+        SyntheticGguf g = SyntheticGguf.create("rwkv6").seed(31)
+                .copyTokenizer(SyntheticGguf.llamaCppVocab("llama-spm"))
+                .putString("general.name", "synthetic-rwkv6")
+                .putUInt32("rwkv6.context_length", 1048576)
+                .putUInt32("rwkv6.embedding_length", e)
+                .putUInt32("rwkv6.block_count", 2)
+                .putUInt32("rwkv6.feed_forward_length", ff)
+                .putUInt32("rwkv6.attention.head_count", 0)
+                .putFloat32("rwkv6.attention.layer_norm_epsilon", 1e-5f)
+                .putUInt32("rwkv6.wkv.head_size", head)
+                .putUInt32("rwkv6.time_mix_extra_dim", mix)
+                .putUInt32("rwkv6.time_decay_extra_dim", decay)
+                .putUInt32("rwkv6.rescale_every_n_layers", 6);
+        GgmlType h = GgmlType.F16;
+        GgmlType f32 = GgmlType.F32;
+        g.randomTensor("token_embd.weight", h, 0.05, e, vocab);
+        g.randomTensor("token_embd_norm.weight", f32, 0.05, e).randomTensor("token_embd_norm.bias", f32, 0.05, e);
+        for (int i = 0; i < 2; i++) {
+            String p = "blk." + i + ".";
+            g.randomTensor(p + "attn_norm.weight", f32, 0.05, e).randomTensor(p + "attn_norm.bias", f32, 0.05, e)
+                    .randomTensor(p + "attn_norm_2.weight", f32, 0.05, e)
+                    .randomTensor(p + "attn_norm_2.bias", f32, 0.05, e)
+                    .randomTensor(p + "time_mix_w1.weight", h, 0.05, e, mix * 5)
+                    .randomTensor(p + "time_mix_w2.weight", h, 0.05, mix, e, 5)
+                    .randomTensor(p + "time_mix_lerp_x.weight", f32, 0.05, e, 1, 1)
+                    .randomTensor(p + "time_mix_lerp_fused.weight", f32, 0.05, e, 1, 1, 5)
+                    .randomTensor(p + "time_mix_first.weight", f32, 0.05, head, e / head)
+                    .randomTensor(p + "time_mix_decay.weight", f32, 0.05, e)
+                    .randomTensor(p + "time_mix_decay_w1.weight", h, 0.05, e, decay)
+                    .randomTensor(p + "time_mix_decay_w2.weight", h, 0.05, decay, e)
+                    .randomTensor(p + "time_mix_key.weight", h, 0.05, e, e)
+                    .randomTensor(p + "time_mix_value.weight", h, 0.05, e, e)
+                    .randomTensor(p + "time_mix_receptance.weight", h, 0.05, e, e)
+                    .randomTensor(p + "time_mix_gate.weight", h, 0.05, e, e)
+                    .randomTensor(p + "time_mix_ln.weight", f32, 0.05, e)
+                    .randomTensor(p + "time_mix_ln.bias", f32, 0.05, e)
+                    .randomTensor(p + "time_mix_output.weight", h, 0.05, e, e)
+                    .randomTensor(p + "channel_mix_lerp_k.weight", f32, 0.05, e, 1, 1)
+                    .randomTensor(p + "channel_mix_lerp_r.weight", f32, 0.05, e, 1, 1)
+                    .randomTensor(p + "channel_mix_key.weight", h, 0.05, e, ff)
+                    .randomTensor(p + "channel_mix_value.weight", h, 0.05, ff, e)
+                    .randomTensor(p + "channel_mix_receptance.weight", h, 0.05, e, e);
+        }
+        g.randomTensor("output_norm.weight", f32, 0.05, e).randomTensor("output_norm.bias", f32, 0.05, e)
+                .randomTensor("output.weight", h, 0.05, e, vocab);
+        g.write(f);
+        return f;
     }
 
     /** About {@code words} words of English-like text, the same every time. */

@@ -97,6 +97,22 @@ class QuantizeParityTest {
         assertSame("tied " + type, tied.toString(), "OUT", type, "2");
     }
 
+    /** RWKV6 shapes: the time-mix tensors llama-quantize keeps as they are, the rest in the mix's default type. */
+    @ParameterizedTest
+    @ValueSource(strings = {"Q4_K_M", "Q5_0", "Q2_K", "IQ4_XS", "Q8_0", "COPY"})
+    void rwkv6Model(String type) throws IOException {
+        assertSame("rwkv6 " + type, QuantModels.rwkv6().toString(), "OUT", type, "2");
+        if (type.equals("Q4_K_M")) {
+            // --verify reads the shapes ggml wrote ([256, 1, 1] becomes [256]) as the same tensors
+            Path out = dir.resolve("rwkv-verified.gguf");
+            Cli.Result r = Cli.run("quantize", "-q", "--verify", QuantModels.rwkv6().toString(), out.toString(), type,
+                    "2");
+            assertEquals(0, r.exit(), r.all());
+            assertTrue(r.out().contains("verify: 54 tensors"), r.out());
+            Files.delete(out);
+        }
+    }
+
     @Test
     void mixFlags() throws IOException {
         String in = gqa.toString();
