@@ -80,6 +80,22 @@ class QuantizeCommandTest {
         assertEquals(0, quiet.out().lines().filter(l -> l.startsWith("[")).count(), quiet.out());
     }
 
+    /** The bar itself (drawn only on a terminal): tensor i/n, percentage, bytes, rate, ETA, one line. */
+    @Test
+    void progressBarLine() {
+        java.io.StringWriter w = new java.io.StringWriter();
+        ProgressBar bar = new ProgressBar(new java.io.PrintWriter(w, true));
+        bar.progress(0, 75, "output.weight", 0, 4L << 20);
+        bar.progress(74, 75, "blk.7.ffn_up.weight", 4L << 20, 4L << 20);
+        bar.finish();
+        String s = w.toString();
+        assertTrue(s.startsWith("\r[   1/  75] output.weight"), s);
+        assertTrue(s.contains("\r[  75/  75] blk.7.ffn_up.weight") && s.contains("100.0%") && s.contains("4.0/4.0 MiB"),
+                s);
+        assertTrue(s.contains("MiB/s ETA") && s.endsWith(System.lineSeparator()), s);
+        assertFalse(ProgressBar.wanted(true), "--quiet never draws");
+    }
+
     @Test
     void outputNameFromTheTypeAlone() throws IOException {
         Path in = dir.resolve("m.gguf");
