@@ -1,6 +1,7 @@
 package io.github.ggml4j.cli;
 
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.session.GenerateOptions;
 import io.github.ggml4j.session.Generation;
 import io.github.ggml4j.session.Session;
@@ -66,11 +67,12 @@ final class GenerateCommand implements Callable<Integer> {
             case "auto" -> true;
             default -> throw new IllegalArgumentException("--flash-attn must be on, off or auto, not '" + flashAttn + "'");
         };
-        SessionOptions so = SessionOptions.defaults().withContextSize(ctx).withBatchSize(batch)
-                .withThreads(modelArgs.threads()).withFlashAttention(fa);
+        SessionOptions so = SessionOptions.defaults().withContextSize(ctx);
+        ModelOptions mo = modelArgs.modelOptions().withGpuLayers(gpuLayers).withBatchSize(batch).withFlashAttention(fa)
+                .withContextSize(ctx > 0 ? ctx : ModelOptions.defaults().contextSize()).withCachedPrompts(0);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Model m = Model.load(modelArgs.model, modelArgs.modelOptions().withGpuLayers(gpuLayers));
+        try (Model m = Model.load(modelArgs.model, mo);
              Session s = m.newSession(so)) {
             Generation g = s.generate(prompt, GenerateOptions.greedy(nPredict).withStop(stop), (id, text) -> {
                 out.print(text);

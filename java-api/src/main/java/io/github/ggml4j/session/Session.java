@@ -4,68 +4,66 @@ import io.github.ggml4j.CancelledException;
 import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.GenerationException;
 import io.github.ggml4j.ResourceClosedException;
-import io.github.ggml4j.arch.HParams;
-import io.github.ggml4j.gguf.GgmlType;
+import io.github.ggml4j.StorageException;
 import io.github.ggml4j.model.Model;
-import io.github.ggml4j.runtime.Decoder;
-import io.github.ggml4j.runtime.LoadedModel;
-import io.github.ggml4j.runtime.ModelAccess;
+import io.github.ggml4j.runtime.Engine;
+import io.github.ggml4j.runtime.Sequence;
+import io.github.ggml4j.runtime.SessionAccess;
+import io.github.ggml4j.runtime.SessionStates;
 import io.github.ggml4j.tokenizer.StreamingDecoder;
 import io.github.ggml4j.tokenizer.Tokenizer;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A conversation state over a {@link Model}: its own KV cache, compute buffers and threads. One thread at a
- * time uses a session (calls are serialized); many sessions may run at once on one model.
+ * A handle on one sequence of a {@link Model}: its positions in the model's shared KV cache and its token
+ * history. Sessions are made by {@link Model#newSession}, {@link #fork()} and {@link Model#restoreSession};
+ * the model's engine batches the work of all its sessions together, so many sessions on many threads cost
+ * little more than one. One thread at a time uses a session (calls are serialized).
  *
  * {@snippet :
  * try (Session s = model.newSession(SessionOptions.defaults().withContextSize(2048))) {
  *     Generation g = s.generate("The capital of France is", GenerateOptions.greedy(16));
  *     System.out.println(g.text());
+ *     try (Session other = s.fork()) {         // shares the cells, copies nothing
+ *         other.generate(" and of Italy", GenerateOptions.greedy(8), null);
+ *     }
  * }
  * }
  */
 public final class Session implements AutoCloseable {
 
+    static {
+        SessionAccess.register(Session::new);
+    }
+
     private final Model model;
-    private final LoadedModel loaded;
-    private final Decoder decoder;
+    private final Engine engine;
+    private final Sequence seq;
+    private final SessionAccess.Owner owner;
+    private final int vocabularySize;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closing;
+    private volatile boolean cancelRequested;
     private boolean closed;
-    private int logitRows;
 
-    /** A session on {@code model}; the same as {@link Model#newSession(SessionOptions)}. */
-    public Session(Model model, SessionOptions options) {
-        this.model = Objects.requireNonNull(model, "model");
-        Objects.requireNonNull(options, "options");
-        ModelAccess.Accessor access = ModelAccess.get();
-        this.loaded = access.loaded(model);
-        HParams hp = loaded.hparams();
-        int ctx = options.contextSize() == 0 ? Math.min(4096, hp.nCtxTrain()) : options.contextSize();
-        // tracked before the decoder is built, and built under the session lock: a Model.close() on another
-        // thread then waits for construction to end instead of freeing the weights the graph is built from
-        lock.lock();
-        try {
-            access.track(model, this);
-            try {
-                this.decoder = new Decoder(loaded, new Decoder.Options(ctx, Math.min(options.batchSize(), ctx),
-                        options.threads(), options.flashAttention(), GgmlType.fromName(options.kvCacheType())));
-            } catch (RuntimeException | Error e) {
-                closed = true;
-                access.untrack(model, this);
-                throw e;
-            }
-        } finally {
-            lock.unlock();
-        }
+    private Session(Model model, Engine engine, Sequence seq, SessionAccess.Owner owner) {
+        this.model = model;
+        this.engine = engine;
+        this.seq = seq;
+        this.owner = owner;
+        this.vocabularySize = engine.model().hparams().nVocab();
     }
 
     /** The model this session belongs to. */
@@ -75,7 +73,7 @@ public final class Session implements AutoCloseable {
 
     /** Positions this session can hold. */
     public int contextSize() {
-        return decoder.cache().capacity();
+        return seq.limit();
     }
 
     /** Positions in use: the position the next token gets. */
@@ -83,7 +81,18 @@ public final class Session implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            return decoder.cache().used();
+            return seq.position();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The tokens this session holds, one per position (prompts and generated tokens alike). */
+    public int[] tokens() {
+        lock.lock();
+        try {
+            ensureOpen();
+            return seq.tokens();
         } finally {
             lock.unlock();
         }
@@ -92,74 +101,49 @@ public final class Session implements AutoCloseable {
     /**
      * Appends tokens to the context and evaluates them; afterwards {@link #logits()} holds the last token's.
      *
-     * @throws ContextOverflowException if they do not fit the remaining context
+     * @throws ContextOverflowException if they do not fit the remaining context, or the model's shared KV cache
+     *                                  is full (unless the session waits for room)
      * @throws IllegalArgumentException if an id is outside the vocabulary
      * @throws CancelledException       if {@link #cancel()} was called meanwhile (the context is left as before)
      */
     public void evaluate(int... tokens) {
+        decode(tokens, false);
+    }
+
+    /**
+     * As {@link #evaluate}, returning the logits after every token (row i follows token i), for scoring and
+     * perplexity.
+     */
+    public float[][] evaluateAll(int... tokens) {
+        return decode(tokens, true);
+    }
+
+    private float[][] decode(int[] tokens, boolean allRows) {
         Objects.requireNonNull(tokens, "tokens");
         lock.lock();
         try {
-            decoder.clearCancel(); // before ensureOpen: a close() racing with this call is then never missed
+            cancelRequested = false;
             ensureOpen();
-            run(() -> logitRows = decoder.evaluate(tokens, 0, tokens.length, false));
+            check(tokens);
+            return engine.decode(seq, tokens.clone(), allRows);
         } finally {
             lock.unlock();
         }
     }
 
-    /**
-     * Appends tokens to the context, evaluates them, and returns the logits of every one of them (row {@code i}
-     * holds what the model predicts after {@code tokens[i]}). Used to score text, as perplexity does.
-     *
-     * {@snippet :
-     * float[][] rows = session.evaluateAll(tokens);     // rows.length == tokens.length
-     * float next = rows[rows.length - 1][someToken];     // the same row as logits() now returns
-     * }
-     *
-     * @throws ContextOverflowException if they do not fit the remaining context
-     * @throws IllegalArgumentException if an id is outside the vocabulary
-     * @throws CancelledException       if {@link #cancel()} was called meanwhile
-     */
-    public float[][] evaluateAll(int... tokens) {
-        Objects.requireNonNull(tokens, "tokens");
-        lock.lock();
-        try {
-            decoder.clearCancel();
-            ensureOpen();
-            int nVocab = decoder.hparams().nVocab();
-            for (int t : tokens) {
-                if (t < 0 || t >= nVocab) {
-                    throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + nVocab + ")");
-                }
+    private void check(int[] tokens) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("nothing to evaluate");
+        }
+        for (int t : tokens) {
+            if (t < 0 || t >= vocabularySize) {
+                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + vocabularySize + ")");
             }
-            float[][] out = new float[tokens.length][];
-            run(() -> {
-                // the decoder returns every row for at most one micro-batch per call: start at 512 and halve
-                // while the (checked-before-anything-changes) limit refuses the chunk
-                int chunk = Math.max(1, Math.min(512, tokens.length));
-                for (int at = 0; at < tokens.length; ) {
-                    int n = Math.min(chunk, tokens.length - at);
-                    int rows;
-                    try {
-                        rows = decoder.evaluate(tokens, at, n, true);
-                    } catch (IllegalArgumentException e) {
-                        if (chunk == 1 || !String.valueOf(e.getMessage()).startsWith("logits for every token")) {
-                            throw e;
-                        }
-                        chunk /= 2;
-                        continue;
-                    }
-                    for (int i = 0; i < rows; i++) {
-                        out[at + i] = decoder.logits(i);
-                    }
-                    logitRows = rows;
-                    at += n;
-                }
-            });
-            return out;
-        } finally {
-            lock.unlock();
+        }
+        int used = seq.position();
+        if (used + tokens.length > seq.limit()) {
+            throw new ContextOverflowException(tokens.length + " tokens do not fit: " + used + " of " + seq.limit()
+                    + " context positions are in use", used + tokens.length, seq.limit());
         }
     }
 
@@ -168,8 +152,7 @@ public final class Session implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            requireLogits();
-            return decoder.logits(logitRows - 1);
+            return requireLogits().clone();
         } finally {
             lock.unlock();
         }
@@ -177,24 +160,24 @@ public final class Session implements AutoCloseable {
 
     /**
      * A read-only view of the last token's logits without copying. Valid until the next call that evaluates
-     * tokens or closes the session; reading it later gives undefined values or a {@link IllegalStateException}.
+     * tokens on this session; reading it later may give the next token's logits.
      */
     public FloatBuffer logitsView() {
         lock.lock();
         try {
             ensureOpen();
-            requireLogits();
-            MemorySegment seg = decoder.logitsSegment(logitRows - 1);
-            return seg.asByteBuffer().order(ByteOrder.nativeOrder()).asReadOnlyBuffer().asFloatBuffer();
+            return FloatBuffer.wrap(requireLogits()).asReadOnlyBuffer();
         } finally {
             lock.unlock();
         }
     }
 
-    private void requireLogits() {
-        if (logitRows == 0) {
+    private float[] requireLogits() {
+        float[] l = seq.lastOutput();
+        if (l == null) {
             throw new IllegalStateException("no logits yet: evaluate tokens first");
         }
+        return l;
     }
 
     /**
@@ -219,45 +202,57 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * Generates greedily after the given prompt tokens (appended to what the session already holds).
+     * Generates greedily after the given prompt tokens (appended to what the session already holds). An empty
+     * prompt continues from the last evaluated token's logits (after {@link #evaluate}, {@link #fork()} or a
+     * restore).
      *
      * @param listener receives each token as it is generated; may be null
      */
     public Generation generate(int[] promptTokens, GenerateOptions options, TokenListener listener) {
         Objects.requireNonNull(promptTokens, "promptTokens");
         Objects.requireNonNull(options, "options");
-        if (promptTokens.length == 0) {
-            throw new IllegalArgumentException("the prompt has no tokens");
-        }
         lock.lock();
         try {
-            decoder.clearCancel();
+            cancelRequested = false;
             ensureOpen();
-            return run(() -> generateLocked(promptTokens, options, listener));
+            if (promptTokens.length == 0) {
+                if (seq.lastOutput() == null) {
+                    throw new IllegalArgumentException("the prompt has no tokens and there are no logits to continue from");
+                }
+                return generateLocked(promptTokens, options, listener);
+            }
+            int free = seq.limit() - seq.position();
+            if (promptTokens.length > free) {
+                throw new ContextOverflowException("the prompt has " + promptTokens.length + " tokens but only " + free
+                        + " of " + seq.limit() + " context positions are free", promptTokens.length, free);
+            }
+            check(promptTokens);
+            return generateLocked(promptTokens.clone(), options, listener);
         } finally {
+            seq.generating(false);
             lock.unlock();
         }
     }
 
     private Generation generateLocked(int[] prompt, GenerateOptions options, TokenListener listener) {
-        int free = decoder.cache().capacity() - decoder.cache().used();
-        if (prompt.length > free) {
-            throw new ContextOverflowException("the prompt has " + prompt.length + " tokens but only " + free + " of "
-                    + decoder.cache().capacity() + " context positions are free", prompt.length, free);
-        }
         long t0 = System.nanoTime();
-        logitRows = decoder.evaluate(prompt, 0, prompt.length, false);
+        int reused = 0;
+        if (prompt.length > 0) {
+            engine.decode(seq, prompt, false);
+            reused = engine.lastReused(seq);
+        }
         long t1 = System.nanoTime();
+        seq.generating(true);
         int[] out = new int[Math.min(options.maxTokens(), 1024)];
         int n = 0;
         FinishReason reason = FinishReason.MAX_TOKENS;
         int[] one = new int[1];
-        Tokenizer tokenizer = loaded.tokenizer().orElse(null);
+        Tokenizer tokenizer = model.hasTokenizer() ? model.tokenizer() : null;
         StreamingDecoder text = tokenizer == null ? null : tokenizer.streamingDecoder(true);
         StringBuilder produced = new StringBuilder();
         StopMatcher stops = new StopMatcher(options.stop());
         while (true) {
-            int next = argmax(decoder.logitsSegment(logitRows - 1));
+            int next = argmax(seq.lastOutput());
             if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
                 reason = FinishReason.END_OF_GENERATION;
                 break;
@@ -279,20 +274,21 @@ public final class Session implements AutoCloseable {
             if (n >= options.maxTokens()) {
                 break;
             }
-            if (decoder.cache().used() >= decoder.cache().capacity()) {
+            if (seq.position() >= seq.limit()) {
                 reason = FinishReason.CONTEXT_FULL;
                 break;
             }
             if (closing) {
                 throw new ResourceClosedException("session closed during generation");
             }
-            if (decoder.cancelRequested()) {
-                // requested between steps (e.g. from the listener): the next compute would not see it soon
+            if (cancelRequested) {
+                // requested between steps (e.g. from the listener): no compute was running to stop
                 throw new CancelledException("generation cancelled after " + n + " tokens");
             }
             one[0] = next;
-            logitRows = decoder.evaluate(one, 0, 1, false);
+            engine.decode(seq, one, false);
         }
+        seq.generating(false);
         if (!stops.matched()) {
             String tail = stops.finish(text == null ? "" : text.finish());
             produced.append(tail);
@@ -301,19 +297,19 @@ public final class Session implements AutoCloseable {
             }
         }
         long t2 = System.nanoTime();
-        return new Generation(produced.toString(), Arrays.copyOf(out, n), prompt.length, reason, t1 - t0, t2 - t1);
+        return new Generation(produced.toString(), Arrays.copyOf(out, n), prompt.length, reason, t1 - t0, t2 - t1,
+                reused);
     }
 
     /**
      * The most likely token; ties go to the lowest id. Non-finite logits mean broken weights (NaN/Inf) and stop
      * generation instead of emitting garbage.
      */
-    static int argmax(MemorySegment logits) {
-        long n = logits.byteSize() / 4;
+    static int argmax(float[] logits) {
         int best = -1;
         float bestValue = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            float v = logits.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+        for (int i = 0; i < logits.length; i++) {
+            float v = logits[i];
             if (!Float.isFinite(v)) {
                 throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + i
                         + "; its weights are probably broken (NaN or Inf)");
@@ -328,14 +324,7 @@ public final class Session implements AutoCloseable {
 
     /** Forgets the whole context. */
     public void clear() {
-        lock.lock();
-        try {
-            ensureOpen();
-            decoder.cache().clear();
-            logitRows = 0;
-        } finally {
-            lock.unlock();
-        }
+        truncate(0);
     }
 
     /** Forgets every position at or after {@code position} (to regenerate or edit the end). */
@@ -343,41 +332,91 @@ public final class Session implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            decoder.cache().truncate(position);
-            logitRows = 0;
+            if (position < 0 || position > seq.position()) {
+                throw new IllegalArgumentException("cannot truncate to " + position + "; " + seq.position()
+                        + " positions are in use");
+            }
+            engine.truncate(seq, position);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Asks a running evaluation or generation on another thread to stop soon; it ends with a
-     * {@link CancelledException} and the session stays usable. Does nothing when idle.
+     * A new session holding everything this one holds (its cells are shared, not copied); each continues on
+     * its own. Close it like any session.
      */
-    public void cancel() {
-        decoder.requestCancel();
-    }
-
-    private interface Work<T> {
-        T run();
-    }
-
-    private <T> T run(Work<T> work) {
+    public Session fork() {
+        lock.lock();
         try {
-            return work.run();
-        } catch (CancelledException e) {
-            if (closing) {
-                throw new ResourceClosedException("session closed during computation");
-            }
-            throw e;
+            ensureOpen();
+            return owner.adopt(engine.fork(seq, seq.limit(), seq.waitWhenFull()));
+        } finally {
+            lock.unlock();
         }
     }
 
-    private void run(Runnable work) {
-        run(() -> {
-            work.run();
-            return null;
-        });
+    /**
+     * This session's state (tokens, cache contents, last logits) as bytes, for {@link Model#restoreSession(byte[])}
+     * in this or another process with the same model file.
+     */
+    public byte[] saveState() {
+        lock.lock();
+        try {
+            ensureOpen();
+            return SessionStates.save(engine, seq);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Writes {@link #saveState()} to a file atomically (a temporary file, synced, then renamed): the target is
+     * complete or absent.
+     *
+     * @throws StorageException if the file cannot be written
+     */
+    public void saveState(Path file) {
+        Objects.requireNonNull(file, "file");
+        byte[] state = saveState();
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(state);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new StorageException("cannot write the session state to " + file + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
+    /**
+     * Asks a running evaluation or generation on another thread to stop soon; it ends with a
+     * {@link CancelledException} and the session stays usable. Other sessions of the model go on. Does nothing
+     * when idle.
+     */
+    public void cancel() {
+        cancelRequested = true;
+        engine.cancel(seq, new CancelledException("cancelled"));
     }
 
     private void ensureOpen() {
@@ -387,26 +426,23 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * Frees the session's native resources. A computation running on another thread is cancelled and this
-     * waits for it to stop; that thread gets a {@link ResourceClosedException}.
+     * Releases the session's sequence. A computation running on another thread is stopped and this waits for
+     * it; that thread gets a {@link ResourceClosedException}. Its cells may stay cached for prefix reuse
+     * ({@link io.github.ggml4j.model.ModelOptions#cachedPrompts()}).
      */
     @Override
     public void close() {
         closing = true;
-        Decoder d = decoder; // null while a constructor on another thread is still building it
-        if (d != null) {
-            d.requestCancel();
-        }
+        engine.cancel(seq, new ResourceClosedException("session closed during computation"));
         lock.lock();
         try {
             if (closed) {
                 return;
             }
             closed = true;
-            decoder.close();
         } finally {
             lock.unlock();
         }
-        ModelAccess.get().untrack(model, this);
+        owner.closed(this, seq);
     }
 }
