@@ -58,16 +58,18 @@ final class PerplexityCommand implements Callable<Integer> {
         if (!kl && file == null) {
             throw new IllegalArgumentException("missing -f TEXT");
         }
-        try (Model m = Model.load(modelArgs.model, modelArgs.modelOptions())) {
+        // the model's KV cache must hold one chunk
+        int cells = Math.max(4096, kl ? KlDivergence.contextSize(klBase) : ctx);
+        try (Model m = Model.load(modelArgs.model, modelArgs.modelOptions().withContextSize(cells))) {
             if (kl) {
-                printKl(out, KlDivergence.compute(m, klBase, modelArgs.threads(), c -> { }));
+                printKl(out, KlDivergence.compute(m, klBase, c -> { }));
                 return ExitCodes.OK;
             }
             String text = Files.readString(file, StandardCharsets.UTF_8);
             if (text.endsWith("\n")) {
                 text = text.substring(0, text.length() - 1); // as llama.cpp's -f reads a prompt file
             }
-            Perplexity.Result r = Perplexity.compute(m, text, new Perplexity.Options(ctx, chunks, modelArgs.threads()),
+            Perplexity.Result r = Perplexity.compute(m, text, new Perplexity.Options(ctx, chunks),
                     Optional.ofNullable(klBase), c -> { });
             StringBuilder line = new StringBuilder();
             double[] e = r.chunkEstimates();

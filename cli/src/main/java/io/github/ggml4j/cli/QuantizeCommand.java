@@ -2,6 +2,7 @@ package io.github.ggml4j.cli;
 
 import io.github.ggml4j.QuantizeException;
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.quantize.Perplexity;
 import io.github.ggml4j.quantize.FileType;
 import io.github.ggml4j.quantize.ProgressListener;
@@ -259,11 +260,12 @@ final class QuantizeCommand implements Callable<Integer> {
         if (text.endsWith("\n")) {
             text = text.substring(0, text.length() - 1);
         }
-        Perplexity.Options po = new Perplexity.Options(verifyCtx, verifyChunks, threads);
+        Perplexity.Options po = new Perplexity.Options(verifyCtx, verifyChunks);
         double[] ppl = new double[2];
         Path[] files = {in, written};
         for (int i = 0; i < 2; i++) {
-            try (Model m = Model.load(files[i])) {
+            try (Model m = Model.load(files[i], ModelOptions.defaults().withThreads(threads)
+                    .withContextSize(Math.max(4096, verifyCtx)))) {
                 ppl[i] = Perplexity.compute(m, text, po, Optional.empty(), c -> { }).perplexity();
             }
         }

@@ -26,7 +26,7 @@ import java.util.function.IntConsumer;
  *
  * {@snippet :
  * Perplexity.compute(base, text, options, Optional.of(Path.of("base.kld")), c -> { });
- * KlDivergence.Result r = KlDivergence.compute(quantized, Path.of("base.kld"), 4, c -> { });
+ * KlDivergence.Result r = KlDivergence.compute(quantized, Path.of("base.kld"), c -> { });
  * System.out.printf("mean KLD %.6f, same top token %.1f %%%n", r.meanKld(), 100 * r.sameTop());
  * }
  *
@@ -98,7 +98,7 @@ public final class KlDivergence {
      *
      * @throws QuantizeException if the file is not a log-probability file or does not match the model's vocabulary
      */
-    public static Result compute(Model model, Path baseFile, int threads, IntConsumer onChunk) {
+    public static Result compute(Model model, Path baseFile, IntConsumer onChunk) {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(baseFile), 1 << 20);
              DataInputStream in = new DataInputStream(raw)) {
             byte[] magic = in.readNBytes(8);
@@ -133,8 +133,7 @@ public final class KlDivergence {
             Sums s = new Sums();
             float[] maxPDiff = new float[1];
             byte[] rowBytes = new byte[2 * nv];
-            try (Session session = model.newSession(SessionOptions.defaults().withContextSize(nCtx)
-                    .withBatchSize(Math.min(512, nCtx)).withThreads(threads))) {
+            try (Session session = model.newSession(SessionOptions.defaults().withContextSize(nCtx))) {
                 for (int c = 0; c < nChunk; c++) {
                     float[][] logits = Perplexity.evaluateChunk(model, session, tokens, c * nCtx, nCtx);
                     for (int k = 0; k < perChunk; k++) {
@@ -150,6 +149,23 @@ public final class KlDivergence {
             return result(s, kldValues, pDiffValues);
         } catch (EOFException e) {
             throw new QuantizeException(baseFile + " ends before its last chunk's log-probabilities", e);
+        } catch (IOException e) {
+            throw new StorageException("cannot read " + baseFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The chunk size a base file was computed with (the model must be loaded with at least this many KV cells).
+     *
+     * @throws QuantizeException if it is not a log-probability file
+     */
+    public static int contextSize(Path baseFile) {
+        try (InputStream in = Files.newInputStream(baseFile)) {
+            byte[] h = in.readNBytes(12);
+            if (h.length < 12 || !Arrays.equals(Arrays.copyOf(h, 8), Perplexity.MAGIC)) {
+                throw new QuantizeException(baseFile + " does not look like a file containing log-probabilities");
+            }
+            return ByteBuffer.wrap(h, 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
         } catch (IOException e) {
             throw new StorageException("cannot read " + baseFile + ": " + e.getMessage(), e);
         }

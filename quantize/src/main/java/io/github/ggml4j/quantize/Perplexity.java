@@ -29,7 +29,7 @@ import java.util.function.IntConsumer;
  * {@snippet :
  * try (Model m = Model.load(Path.of("model-q4_k_m.gguf"))) {
  *     Perplexity.Result r = Perplexity.compute(m, Files.readString(Path.of("wiki.test.raw")),
- *             new Perplexity.Options(512, -1, 4), Optional.empty(), chunk -> { });
+ *             new Perplexity.Options(512, -1), Optional.empty(), chunk -> { });
  *     System.out.printf("PPL = %.4f +/- %.5f%n", r.perplexity(), r.uncertainty());
  * }
  * }
@@ -41,18 +41,14 @@ public final class Perplexity {
     /**
      * @param contextSize tokens per chunk ({@code -c}); positions from {@code contextSize / 2} on are scored
      * @param chunks      at most this many chunks, or -1 for all the text gives
-     * @param threads     CPU threads for the model
      */
-    public record Options(int contextSize, int chunks, int threads) {
+    public record Options(int contextSize, int chunks) {
         public Options {
             if (contextSize < 4 || contextSize > 1 << 20) {
                 throw new QuantizeException("context size must be 4 to 2^20, got " + contextSize);
             }
             if (chunks < -1 || chunks == 0) {
                 throw new QuantizeException("chunks must be -1 (all) or positive, got " + chunks);
-            }
-            if (threads <= 0) {
-                throw new QuantizeException("threads must be positive, got " + threads);
             }
         }
     }
@@ -103,8 +99,7 @@ public final class Perplexity {
         long count = 0;
         double[] estimates = new double[nChunk];
         OutputStream base = null;
-        try (Session s = model.newSession(SessionOptions.defaults().withContextSize(nCtx)
-                .withBatchSize(Math.min(512, nCtx)).withThreads(o.threads()))) {
+        try (Session s = model.newSession(SessionOptions.defaults().withContextSize(nCtx))) {
             if (saveBase.isPresent()) {
                 base = new BufferedOutputStream(Files.newOutputStream(saveBase.get()), 1 << 20);
                 ByteBuffer h = ByteBuffer.allocate(8 + 12 + 4 * nChunk * nCtx).order(ByteOrder.LITTLE_ENDIAN);

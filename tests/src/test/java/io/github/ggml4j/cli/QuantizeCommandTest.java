@@ -209,9 +209,10 @@ class QuantizeCommandTest {
     /** Session.evaluateAll returns one row per token, each the logits a token-by-token evaluation gives. */
     @Test
     void evaluateAllRowsMatchStepwiseLogits() {
-        try (Model m = Model.load(CliModels.LLAMA_F32.cached());
-             Session all = m.newSession(SessionOptions.defaults().withContextSize(64).withBatchSize(8).withThreads(1));
-             Session one = m.newSession(SessionOptions.defaults().withContextSize(64).withThreads(1))) {
+        try (Model m = Model.load(CliModels.LLAMA_F32.cached(),
+                io.github.ggml4j.model.ModelOptions.defaults().withBatchSize(8).withThreads(1));
+             Session all = m.newSession(SessionOptions.defaults().withContextSize(64));
+             Session one = m.newSession(SessionOptions.defaults().withContextSize(64))) {
             int[] tokens = {1, 450, 4996, 17354, 1701, 432, 17204, 975, 278, 17366, 11203, 29889, 13, 1, 2, 3, 4, 5, 6,
                 7};
             float[][] rows = all.evaluateAll(tokens);
