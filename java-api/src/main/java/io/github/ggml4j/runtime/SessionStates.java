@@ -135,6 +135,41 @@ public final class SessionStates {
         }
     }
 
+    /** Writes a state to a file atomically: a temporary file, synced, then renamed; the target is complete or absent. */
+    public static void write(java.nio.file.Path file, byte[] state) {
+        java.nio.file.Path dir = file.toAbsolutePath().getParent();
+        java.nio.file.Path tmp = null;
+        try {
+            tmp = java.nio.file.Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(state);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            try {
+                java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new io.github.ggml4j.StorageException("cannot write the session state to " + file + ": "
+                    + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
     private static void writeIdentity(LoadedModel model, DataOutputStream out) throws IOException {
         HParams hp = model.hparams();
         out.writeUTF(hp.arch());

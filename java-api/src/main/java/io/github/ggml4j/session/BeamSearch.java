@@ -37,6 +37,28 @@ final class BeamSearch implements AutoCloseable {
         this.options = options;
     }
 
+    /**
+     * Evaluates the prompt, searches, and leaves {@code seq} holding the prompt and the best continuation (its
+     * cells shared with the winning beam, which is still alive when the session takes them).
+     */
+    static Generation search(Engine engine, Sequence seq, Tokenizer tokenizer, int[] prompt, BeamOptions options) {
+        long t0 = System.nanoTime();
+        if (prompt.length > 0) {
+            engine.decode(seq, prompt, false);
+        }
+        long t1 = System.nanoTime();
+        try (BeamSearch search = new BeamSearch(engine, tokenizer, options)) {
+            Hypothesis best = search.run(seq);
+            if (best.tokens().length > 0) {
+                engine.decode(seq, best.tokens(), false);
+            }
+            String text = tokenizer == null ? "" : tokenizer.decode(best.tokens());
+            return new Generation(text, best.tokens(), prompt.length,
+                    best.ended() ? FinishReason.END_OF_GENERATION : FinishReason.MAX_TOKENS, t1 - t0,
+                    System.nanoTime() - t1, 0);
+        }
+    }
+
     /** The best continuation of {@code seq} (which must have logits), and whether it ended with end of generation. */
     Hypothesis run(Sequence seq) {
         List<Hypothesis> done = new ArrayList<>();

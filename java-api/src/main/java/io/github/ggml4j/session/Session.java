@@ -3,7 +3,6 @@ package io.github.ggml4j.session;
 import io.github.ggml4j.CancelledException;
 import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.ResourceClosedException;
-import io.github.ggml4j.StorageException;
 import io.github.ggml4j.model.Model;
 import io.github.ggml4j.runtime.Engine;
 import io.github.ggml4j.runtime.Sequence;
@@ -11,15 +10,8 @@ import io.github.ggml4j.runtime.SessionAccess;
 import io.github.ggml4j.runtime.SessionStates;
 import io.github.ggml4j.tokenizer.Tokenizer;
 
-import java.io.IOException;
 import java.nio.FloatBuffer;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.channels.FileChannel;
-import java.nio.ByteBuffer;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
@@ -373,22 +365,8 @@ public final class Session implements AutoCloseable {
                         + " positions but " + (seq.limit() - seq.position()) + " are free", need,
                         seq.limit() - seq.position());
             }
-            Tokenizer tokenizer = model.hasTokenizer() ? model.tokenizer() : null;
-            long t0 = System.nanoTime();
-            if (promptTokens.length > 0) {
-                engine.decode(seq, promptTokens.clone(), false);
-            }
-            long t1 = System.nanoTime();
-            try (BeamSearch search = new BeamSearch(engine, tokenizer, options)) {
-                BeamSearch.Hypothesis best = search.run(seq);
-                if (best.tokens().length > 0) {
-                    engine.decode(seq, best.tokens(), false); // shares the winning beam's cells
-                }
-                String text = tokenizer == null ? "" : tokenizer.decode(best.tokens());
-                return new Generation(text, best.tokens(), promptTokens.length,
-                        best.ended() ? FinishReason.END_OF_GENERATION : FinishReason.MAX_TOKENS, t1 - t0,
-                        System.nanoTime() - t1, 0);
-            }
+            return BeamSearch.search(engine, seq, model.hasTokenizer() ? model.tokenizer() : null,
+                    promptTokens.clone(), options);
         } finally {
             lock.unlock();
         }
@@ -460,35 +438,7 @@ public final class Session implements AutoCloseable {
      */
     public void saveState(Path file) {
         Objects.requireNonNull(file, "file");
-        byte[] state = saveState();
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer b = ByteBuffer.wrap(state);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new StorageException("cannot write the session state to " + file + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
-        }
+        SessionStates.write(file, saveState());
     }
 
     /**
