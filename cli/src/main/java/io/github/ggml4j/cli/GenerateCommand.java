@@ -70,6 +70,27 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--frequency-penalty", defaultValue = "0.0", description = "frequency penalty (default ${DEFAULT-VALUE})")
     float frequencyPenalty;
 
+    @Option(names = "--dynatemp-range", defaultValue = "0.0", description = "dynamic temperature range, 0 disables (default ${DEFAULT-VALUE})")
+    float dynatempRange;
+
+    @Option(names = "--dynatemp-exp", defaultValue = "1.0", description = "dynamic temperature exponent (default ${DEFAULT-VALUE})")
+    float dynatempExp;
+
+    @Option(names = "--xtc-probability", defaultValue = "0.0", description = "XTC probability, 0 disables (default ${DEFAULT-VALUE})")
+    float xtcProbability;
+
+    @Option(names = "--xtc-threshold", defaultValue = "0.1", description = "XTC threshold, above 0.5 disables (default ${DEFAULT-VALUE})")
+    float xtcThreshold;
+
+    @Option(names = "--mirostat", defaultValue = "0", description = "0 off, 1 Mirostat, 2 Mirostat 2.0 (default ${DEFAULT-VALUE})")
+    int mirostat;
+
+    @Option(names = "--mirostat-lr", defaultValue = "0.1", description = "Mirostat learning rate eta (default ${DEFAULT-VALUE})")
+    float mirostatLr;
+
+    @Option(names = "--mirostat-ent", defaultValue = "5.0", description = "Mirostat target entropy tau (default ${DEFAULT-VALUE})")
+    float mirostatEnt;
+
     @Option(names = {"-s", "--seed"}, description = "sampling seed (default: random)")
     Long seed;
 
@@ -155,7 +176,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         try {
             return new SamplingOptions(temperature, topK, topP, minP, typical, repeatLastN, repeatPenalty,
-                    frequencyPenalty, presencePenalty, s, bias);
+                    frequencyPenalty, presencePenalty, s, bias, dynatempRange, dynatempExp, xtcProbability, xtcThreshold,
+                    mirostat, mirostatEnt, mirostatLr);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("sampling flags: " + e.getMessage(), e);
         }

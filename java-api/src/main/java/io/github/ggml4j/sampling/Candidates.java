@@ -108,4 +108,12 @@ final class Candidates {
         System.arraycopy(np, 0, p, 0, n);
         size = n;
     }
+
+    /** Forgets the first {@code n} tokens (the array starts later, as llama.cpp moves its data pointer). */
+    void dropFirst(int n) {
+        System.arraycopy(id, n, id, 0, size - n);
+        System.arraycopy(logit, n, logit, 0, size - n);
+        System.arraycopy(p, n, p, 0, size - n);
+        size -= n;
+    }
 }

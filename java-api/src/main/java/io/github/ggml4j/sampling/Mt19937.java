@@ -56,4 +56,44 @@ final class Mt19937 {
         double ret = sum / tmp;
         return ret >= 1 ? Math.nextDown(1.0) : ret;
     }
+
+    /** A float in [0, 1): libstdc++'s generate_canonical with 24 bits from one draw, in float arithmetic. */
+    float nextFloat() {
+        float ret = (float) next() / 4294967296.0f;
+        return ret >= 1 ? Math.nextDown(1.0f) : ret;
+    }
+
+    /**
+     * An index drawn as libstdc++'s {@code std::discrete_distribution<int>} draws it from these weights: double
+     * weights normalized by their sum, cumulative sums with the last forced to one, then the first cumulative
+     * sum not below a canonical double. Fewer than two weights draw nothing and give 0.
+     */
+    int discrete(float[] weights, int n) {
+        if (n < 2) {
+            return 0;
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += weights[i];
+        }
+        double[] cp = new double[n];
+        double run = 0;
+        for (int i = 0; i < n; i++) {
+            run += weights[i] / sum;
+            cp[i] = run;
+        }
+        cp[n - 1] = 1.0;
+        double u = nextDouble();
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) { // lower_bound
+            int mid = (lo + hi) >>> 1;
+            if (cp[mid] < u) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return Math.min(lo, n - 1);
+    }
 }

@@ -21,21 +21,33 @@ public final class SamplerChain {
     private final List<Sampler> samplers = new ArrayList<>();
     private Candidates candidates;
 
-    private SamplerChain(SamplingOptions o) {
+    private SamplerChain(SamplingOptions o, int nVocab) {
         if (!o.logitBias().isEmpty()) {
             samplers.add(new LogitBias(o.logitBias()));
+        }
+        if (o.mirostat() != 0) {
+            // llama.cpp's Mirostat chains: temperature, then Mirostat picks
+            samplers.add(new Temperature(o.temperature()));
+            samplers.add(new Mirostat(o.mirostat(), nVocab, o.seed(), o.mirostatTau(), o.mirostatEta()));
+            return;
         }
         samplers.add(new Penalties(o.repeatLastN(), o.repeatPenalty(), o.frequencyPenalty(), o.presencePenalty()));
         samplers.add(new TopK(o.topK()));
         samplers.add(new TypicalP(o.typicalP(), 0));
         samplers.add(new TopP(o.topP(), 0));
         samplers.add(new MinP(o.minP(), 0));
-        samplers.add(new Temperature(o.temperature()));
+        samplers.add(new Xtc(o.xtcProbability(), o.xtcThreshold(), 0, o.seed()));
+        samplers.add(new Temperature(o.temperature(), o.dynatempRange(), o.dynatempExponent()));
         samplers.add(new Dist(o.seed()));
     }
 
+    /** A chain for a model of {@code nVocab} tokens (Mirostat v1 uses the vocabulary size). */
+    public static SamplerChain of(SamplingOptions options, int nVocab) {
+        return new SamplerChain(Objects.requireNonNull(options, "options"), nVocab);
+    }
+
     public static SamplerChain of(SamplingOptions options) {
-        return new SamplerChain(Objects.requireNonNull(options, "options"));
+        return of(options, 32000);
     }
 
     /** Tells every sampler about tokens in the context (the prompt's, then each generated one). */

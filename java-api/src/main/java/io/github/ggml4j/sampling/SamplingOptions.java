@@ -23,10 +23,28 @@ import java.util.Objects;
  * @param presencePenalty  subtracted once for a token present in the window
  * @param seed             the draw's seed (llama.cpp's {@code --seed}); the same seed and options give the same tokens
  * @param logitBias        added to the logits of these token ids (negative infinity bans a token)
+ * @param dynatempRange    dynamic temperature: the temperature moves within +- this by the entropy; 0 disables
+ * @param dynatempExponent how the normalized entropy maps to the temperature range
+ * @param xtcProbability   "exclude top choices": the chance per token of removing all but the least likely of the
+ *                         tokens above the threshold; 0 disables
+ * @param xtcThreshold     the probability a top choice must have for XTC; above 0.5 disables
+ * @param mirostat         0 off, 1 Mirostat, 2 Mirostat 2.0 (then only temperature and logit bias apply besides)
+ * @param mirostatTau      Mirostat's target surprise
+ * @param mirostatEta      Mirostat's learning rate
  */
 public record SamplingOptions(float temperature, int topK, float topP, float minP, float typicalP, int repeatLastN,
                               float repeatPenalty, float frequencyPenalty, float presencePenalty, long seed,
-                              Map<Integer, Float> logitBias) {
+                              Map<Integer, Float> logitBias, float dynatempRange, float dynatempExponent,
+                              float xtcProbability, float xtcThreshold, int mirostat, float mirostatTau,
+                              float mirostatEta) {
+
+    /** Without dynamic temperature, XTC or Mirostat. */
+    public SamplingOptions(float temperature, int topK, float topP, float minP, float typicalP, int repeatLastN,
+                           float repeatPenalty, float frequencyPenalty, float presencePenalty, long seed,
+                           Map<Integer, Float> logitBias) {
+        this(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty, presencePenalty,
+                seed, logitBias, 0, 1, 0, 0.1f, 0, 5, 0.1f);
+    }
 
     public SamplingOptions {
         finite("temperature", temperature);
@@ -48,6 +66,15 @@ public record SamplingOptions(float temperature, int topK, float topP, float min
         if (seed < 0 || seed > 0xffffffffL) {
             throw new IllegalArgumentException("seed must be a 32-bit unsigned value, got " + seed);
         }
+        finite("dynamic temperature range", dynatempRange);
+        finite("dynamic temperature exponent", dynatempExponent);
+        unit("XTC probability", xtcProbability);
+        finite("XTC threshold", xtcThreshold);
+        if (mirostat < 0 || mirostat > 2) {
+            throw new IllegalArgumentException("mirostat must be 0, 1 or 2, got " + mirostat);
+        }
+        finite("mirostat tau", mirostatTau);
+        finite("mirostat eta", mirostatEta);
         logitBias = Map.copyOf(Objects.requireNonNull(logitBias, "logitBias"));
         for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
             if (e.getKey() < 0 || Float.isNaN(e.getValue()) || e.getValue() == Float.POSITIVE_INFINITY) {
@@ -70,7 +97,8 @@ public record SamplingOptions(float temperature, int topK, float topP, float min
 
     /** llama.cpp's defaults: temperature 0.8, top-k 40, top-p 0.95, min-p 0.05, penalties off, seed 0. */
     public static SamplingOptions defaults() {
-        return new SamplingOptions(0.8f, 40, 0.95f, 0.05f, 1.0f, 64, 1.0f, 0.0f, 0.0f, 0, Map.of());
+        return new SamplingOptions(0.8f, 40, 0.95f, 0.05f, 1.0f, 64, 1.0f, 0.0f, 0.0f, 0, Map.of(), 0, 1, 0, 0.1f, 0,
+                5, 0.1f);
     }
 
     /** The most likely token every step. */
@@ -79,47 +107,73 @@ public record SamplingOptions(float temperature, int topK, float topP, float min
     }
 
     public boolean isGreedy() {
-        return temperature <= 0 && logitBias.isEmpty() && (repeatLastN == 0
+        return temperature <= 0 && mirostat == 0 && logitBias.isEmpty() && (repeatLastN == 0
                 || (repeatPenalty == 1 && frequencyPenalty == 0 && presencePenalty == 0));
     }
 
     public SamplingOptions withTemperature(float v) {
         return new SamplingOptions(v, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
-                presencePenalty, seed, logitBias);
+                presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability,
+                xtcThreshold, mirostat, mirostatTau, mirostatEta);
     }
 
     public SamplingOptions withTopK(int v) {
         return new SamplingOptions(temperature, v, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
-                presencePenalty, seed, logitBias);
+                presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability,
+                xtcThreshold, mirostat, mirostatTau, mirostatEta);
     }
 
     public SamplingOptions withTopP(float v) {
         return new SamplingOptions(temperature, topK, v, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
-                presencePenalty, seed, logitBias);
+                presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability,
+                xtcThreshold, mirostat, mirostatTau, mirostatEta);
     }
 
     public SamplingOptions withMinP(float v) {
         return new SamplingOptions(temperature, topK, topP, v, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
-                presencePenalty, seed, logitBias);
+                presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability,
+                xtcThreshold, mirostat, mirostatTau, mirostatEta);
     }
 
     public SamplingOptions withTypicalP(float v) {
         return new SamplingOptions(temperature, topK, topP, minP, v, repeatLastN, repeatPenalty, frequencyPenalty,
-                presencePenalty, seed, logitBias);
+                presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability,
+                xtcThreshold, mirostat, mirostatTau, mirostatEta);
     }
 
     public SamplingOptions withPenalties(int lastN, float repeat, float frequency, float presence) {
         return new SamplingOptions(temperature, topK, topP, minP, typicalP, lastN, repeat, frequency, presence, seed,
-                logitBias);
+                logitBias, dynatempRange, dynatempExponent, xtcProbability,
+                xtcThreshold, mirostat, mirostatTau, mirostatEta);
     }
 
     public SamplingOptions withSeed(long v) {
         return new SamplingOptions(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
-                presencePenalty, v, logitBias);
+                presencePenalty, v, logitBias, dynatempRange, dynatempExponent, xtcProbability,
+                xtcThreshold, mirostat, mirostatTau, mirostatEta);
     }
 
     public SamplingOptions withLogitBias(Map<Integer, Float> v) {
         return new SamplingOptions(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
-                presencePenalty, seed, v);
+                presencePenalty, seed, v, dynatempRange, dynatempExponent, xtcProbability,
+                xtcThreshold, mirostat, mirostatTau, mirostatEta);
+    }
+
+    public SamplingOptions withDynamicTemperature(float range, float exponent) {
+        return new SamplingOptions(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
+                presencePenalty, seed, logitBias, range, exponent, xtcProbability, xtcThreshold, mirostat, mirostatTau,
+                mirostatEta);
+    }
+
+    public SamplingOptions withXtc(float probability, float threshold) {
+        return new SamplingOptions(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
+                presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, probability, threshold, mirostat,
+                mirostatTau, mirostatEta);
+    }
+
+    public SamplingOptions withMirostat(int version, float tau, float eta) {
+        return new SamplingOptions(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
+                presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability, xtcThreshold, version,
+                tau, eta);
     }
 }

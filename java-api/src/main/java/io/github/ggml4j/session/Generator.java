@@ -52,7 +52,8 @@ final class Generator {
         this.closing = closing;
         this.cancelled = cancelled;
         this.out = new int[Math.min(options.maxTokens(), 1024)];
-        this.chain = options.sampling().isGreedy() ? null : SamplerChain.of(options.sampling());
+        this.chain = options.sampling().isGreedy() ? null
+                : SamplerChain.of(options.sampling(), engine.model().hparams().nVocab());
     }
 
     boolean done() {

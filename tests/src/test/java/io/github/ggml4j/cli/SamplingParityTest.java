@@ -53,6 +53,19 @@ class SamplingParityTest {
                 d.withTemperature(2.0f).withTopK(0).withTopP(1.0f).withMinP(0).withSeed(17)));
         c.add(new Chain(new String[] {"--temp", "0.7", "--top-k", "5", "--repeat-last-n", "16", "--repeat-penalty", "1.1",
                 "-s", "23"}, d.withTemperature(0.7f).withTopK(5).withPenalties(16, 1.1f, 0, 0).withSeed(23)));
+        c.add(new Chain(new String[] {"--temp", "1.0", "--dynatemp-range", "0.5", "-s", "3"},
+                d.withTemperature(1.0f).withDynamicTemperature(0.5f, 1.0f).withSeed(3)));
+        c.add(new Chain(new String[] {"--temp", "1.0", "--dynatemp-range", "0.8", "--dynatemp-exp", "2", "--top-k", "0",
+                "-s", "4"}, d.withTemperature(1.0f).withDynamicTemperature(0.8f, 2.0f).withTopK(0).withSeed(4)));
+        c.add(new Chain(new String[] {"--temp", "1.0", "--xtc-probability", "0.5", "--xtc-threshold", "0.05", "--top-k",
+                "0", "--min-p", "0", "-s", "8"},
+                d.withTemperature(1.0f).withXtc(0.5f, 0.05f).withTopK(0).withMinP(0).withSeed(8)));
+        c.add(new Chain(new String[] {"--temp", "1.0", "--mirostat", "2", "-s", "21"},
+                d.withTemperature(1.0f).withMirostat(2, 5.0f, 0.1f).withSeed(21)));
+        c.add(new Chain(new String[] {"--temp", "0.9", "--mirostat", "1", "--mirostat-ent", "4", "-s", "22"},
+                d.withTemperature(0.9f).withMirostat(1, 4.0f, 0.1f).withSeed(22)));
+        c.add(new Chain(new String[] {"--temp", "1.0", "--mirostat", "2", "--mirostat-lr", "0.3", "--mirostat-ent", "6",
+                "-s", "5"}, d.withTemperature(1.0f).withMirostat(2, 6.0f, 0.3f).withSeed(5)));
         return c;
     }
 
