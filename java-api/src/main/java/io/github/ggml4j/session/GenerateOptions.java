@@ -1,5 +1,6 @@
 package io.github.ggml4j.session;
 
+import io.github.ggml4j.sampling.LogitsProcessor;
 import io.github.ggml4j.sampling.SamplingOptions;
 
 import java.util.List;
@@ -20,9 +21,10 @@ import java.util.Objects;
  * @param sampling     how the next token is chosen
  * @param logprobs     0, or how many of the most likely alternatives each {@link Token} of a stream lists with
  *                     their log-probabilities (the token's own log-probability is given from 1 on)
+ * @param processor    user code that edits the logits before sampling, or null
  */
 public record GenerateOptions(int maxTokens, List<String> stop, boolean addSpecial, boolean parseSpecial,
-                              SamplingOptions sampling, int logprobs) {
+                              SamplingOptions sampling, int logprobs, LogitsProcessor processor) {
 
     public GenerateOptions {
         if (maxTokens < 1) {
@@ -42,31 +44,35 @@ public record GenerateOptions(int maxTokens, List<String> stop, boolean addSpeci
 
     /** Greedy decoding of up to {@code maxTokens} tokens, special tokens added and parsed. */
     public static GenerateOptions greedy(int maxTokens) {
-        return new GenerateOptions(maxTokens, List.of(), true, true, SamplingOptions.greedy(), 0);
+        return new GenerateOptions(maxTokens, List.of(), true, true, SamplingOptions.greedy(), 0, null);
     }
 
     /** Up to {@code maxTokens} tokens chosen by {@code sampling}, special tokens added and parsed. */
     public static GenerateOptions sampled(int maxTokens, SamplingOptions sampling) {
-        return new GenerateOptions(maxTokens, List.of(), true, true, sampling, 0);
+        return new GenerateOptions(maxTokens, List.of(), true, true, sampling, 0, null);
     }
 
     public GenerateOptions withSampling(SamplingOptions value) {
-        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, value, logprobs);
+        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, value, logprobs, processor);
     }
 
     public GenerateOptions withStop(List<String> value) {
-        return new GenerateOptions(maxTokens, value, addSpecial, parseSpecial, sampling, logprobs);
+        return new GenerateOptions(maxTokens, value, addSpecial, parseSpecial, sampling, logprobs, processor);
     }
 
     public GenerateOptions withAddSpecial(boolean value) {
-        return new GenerateOptions(maxTokens, stop, value, parseSpecial, sampling, logprobs);
+        return new GenerateOptions(maxTokens, stop, value, parseSpecial, sampling, logprobs, processor);
     }
 
     public GenerateOptions withParseSpecial(boolean value) {
-        return new GenerateOptions(maxTokens, stop, addSpecial, value, sampling, logprobs);
+        return new GenerateOptions(maxTokens, stop, addSpecial, value, sampling, logprobs, processor);
     }
 
     public GenerateOptions withLogprobs(int value) {
-        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, sampling, value);
+        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, sampling, value, processor);
+    }
+
+    public GenerateOptions withLogitsProcessor(LogitsProcessor value) {
+        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, sampling, logprobs, value);
     }
 }

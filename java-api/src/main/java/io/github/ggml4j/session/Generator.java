@@ -52,7 +52,7 @@ final class Generator {
         this.closing = closing;
         this.cancelled = cancelled;
         this.out = new int[Math.min(options.maxTokens(), 1024)];
-        this.chain = options.sampling().isGreedy() ? null
+        this.chain = options.sampling().isGreedy() && options.processor() == null ? null
                 : SamplerChain.of(options.sampling(), engine.model().hparams().nVocab());
     }
 
@@ -91,6 +91,10 @@ final class Generator {
             engine.decode(seq, new int[] {last}, false);
         }
         float[] logits = seq.lastOutput();
+        if (options.processor() != null) {
+            logits = logits.clone(); // the user edits a copy; the session's logits stay the model's
+            options.processor().process(seq.tokens(), logits);
+        }
         int next = chain == null ? argmax(logits) : sample(logits);
         if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
             return end(FinishReason.END_OF_GENERATION);

@@ -135,6 +135,24 @@ class SessionStreamTest {
     }
 
     @Test
+    void aLogitsProcessorSeesTheHistoryAndSteersTheChoice() {
+        Generation plain = generated("Hello", GenerateOptions.greedy(3));
+        int banned = plain.tokens()[0];
+        List<Integer> historyLengths = new java.util.ArrayList<>();
+        try (Session s = model.newSession()) {
+            Generation g = s.generate("Hello", GenerateOptions.greedy(3).withLogitsProcessor((history, logits) -> {
+                historyLengths.add(history.length);
+                logits[banned] = Float.NEGATIVE_INFINITY;
+            }));
+            assertTrue(g.tokens()[0] != banned, "the banned token was not chosen");
+            assertEquals(List.of(historyLengths.get(0), historyLengths.get(0) + 1, historyLengths.get(0) + 2),
+                    historyLengths, "called once per token with the growing history");
+            float[] logits = s.logits();
+            assertTrue(Float.isFinite(logits[banned]), "the session's own logits are not changed");
+        }
+    }
+
+    @Test
     void cancellingBetweenElementsEndsTheStreamWithATypedError() {
         try (Session s = model.newSession(); Stream<Token> tokens = s.stream("Hello", GenerateOptions.greedy(500))) {
             Iterator<Token> it = tokens.iterator();
