@@ -88,11 +88,11 @@ class MainCommandTest {
     }
 
     @Test
-    void samplingIsRefusedBeforeTheModelIsRead() {
-        // greedy only: the option is checked first, so even a missing file gives the usage error
-        Result r = run("generate", "-m", "absent.gguf", "-p", "hi", "--temp", "0.7");
+    void invalidSamplingIsRefusedBeforeTheModelIsRead() {
+        // the sampling flags are checked first (case 38), so even a missing file gives the usage error
+        Result r = run("generate", "-m", "absent.gguf", "-p", "hi", "--top-p", "1.5");
         assertEquals(2, r.exit());
-        assertEquals("ggml4j: --temp 0.7: only greedy decoding (--temp 0) is available\n", r.err());
+        assertEquals("ggml4j: sampling flags: top-p must be in [0, 1], got 1.5\n", r.err());
         assertFalse(r.out().contains("ggml4j"), r.out());
     }
 }

@@ -43,11 +43,8 @@ final class Candidates {
     /** Keeps the {@code k} highest logits, sorted descending (ties: lower index first). */
     void partialSort(int k) {
         k = Math.min(k, size);
-        long[] keys = new long[size];
-        for (int i = 0; i < size; i++) {
-            keys[i] = ((long) descending(logit[i]) << 32) | (i & 0xffffffffL);
-        }
-        Arrays.sort(keys);
+        long[] keys = (long) k * 16 < size ? select(k) : all();
+        Arrays.sort(keys, 0, k);
         int[] nid = new int[k];
         float[] nl = new float[k];
         float[] np = new float[k];
@@ -62,6 +59,60 @@ final class Candidates {
         System.arraycopy(np, 0, p, 0, k);
         size = k;
         sorted = true;
+    }
+
+    private long key(int i) {
+        return ((long) descending(logit[i]) << 32) | (i & 0xffffffffL);
+    }
+
+    private long[] all() {
+        long[] keys = new long[size];
+        for (int i = 0; i < size; i++) {
+            keys[i] = key(i);
+        }
+        Arrays.sort(keys);
+        return keys;
+    }
+
+    /** The k smallest keys (highest logits) through a bounded max-heap: O(n log k) instead of a full sort. */
+    private long[] select(int k) {
+        long[] heap = new long[k];
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            long key = key(i);
+            if (n < k) {
+                heap[n] = key;
+                int c = n++;
+                while (c > 0 && heap[(c - 1) / 2] < heap[c]) {
+                    long t = heap[c];
+                    heap[c] = heap[(c - 1) / 2];
+                    heap[(c - 1) / 2] = t;
+                    c = (c - 1) / 2;
+                }
+            } else if (key < heap[0]) {
+                heap[0] = key;
+                int c = 0;
+                while (true) {
+                    int l = 2 * c + 1;
+                    int r = l + 1;
+                    int m = c;
+                    if (l < k && heap[l] > heap[m]) {
+                        m = l;
+                    }
+                    if (r < k && heap[r] > heap[m]) {
+                        m = r;
+                    }
+                    if (m == c) {
+                        break;
+                    }
+                    long t = heap[c];
+                    heap[c] = heap[m];
+                    heap[m] = t;
+                    c = m;
+                }
+            }
+        }
+        return heap;
     }
 
     /** An int whose ascending order is the floats' descending order. */

@@ -93,9 +93,10 @@ class GenerateCommandTest {
     }
 
     @Test
-    void temperatureOtherThanZeroIsAUsageError() {
-        Cli.Result r = Cli.run("generate", "-m", model.toString(), "-p", PROMPT, "--temp", "0.7");
-        assertOneLineError(r, 2, "--temp 0.7");
+    void invalidSamplingValuesAreUsageErrors() {
+        assertOneLineError(Cli.run("generate", "-m", model.toString(), "-p", PROMPT, "--temp", "NaN"), 2, "temperature");
+        assertOneLineError(Cli.run("generate", "-m", model.toString(), "-p", PROMPT, "--min-p", "-1"), 2, "min-p");
+        assertOneLineError(Cli.run("generate", "-m", model.toString(), "-p", PROMPT, "--mirostat", "3"), 2, "mirostat");
     }
 
     @Test
