@@ -2,11 +2,12 @@
  * ggml4j-probe: checks, in a process of its own, that the CPU backend's extra buffer types (AMX, CPU_REPACK,
  * ...) compute mul_mat correctly on this machine before ggml4j places any weight in them.
  *
- *   ggml4j-probe [--backend LIB] [--skip NAME[,NAME...]] [--threads N]
+ *   ggml4j-probe [--backend LIB] [--skip NAME[,NAME...]] [--threads N] [--score]
  *
  * --backend loads one CPU variant library (portable builds, GGML_BACKEND_DL) by path, so each variant is probed
  * in its own process; without it the CPU backend linked into libggml is used. --skip leaves buffer types out
- * (the caller re-runs without the one that crashed).
+ * (the caller re-runs without the one that crashed). --score only prints the variant line (with ggml's score of
+ * the variant library for this CPU) and exits.
  *
  * For every weight type an extra buffer type accepts (ggml_backend_dev_supports_op on a stand-in weight whose
  * buffer is a 0-byte buffer of that type, as ggml4j's WeightLoader asks), mul_mat runs at a decode shape (1
@@ -335,7 +336,7 @@ static bool listed(const char * list, const char * name) {
 
 typedef int (*score_fn_t)(void);
 
-static int load_variant(const char * path) {
+static int load_variant(const char * path, bool score_only) {
     /* the score first: ggml_backend_load refuses a variant this CPU cannot run, and says so only in its log */
     void * h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (h == NULL) {
@@ -345,9 +346,9 @@ static int load_variant(const char * path) {
     score_fn_t score = (score_fn_t) dlsym(h, "ggml_backend_score");
     int sc = score != NULL ? score() : -1;
     out("variant %s score=%d", path, sc);
-    if (sc == 0) {
+    if (sc == 0 || score_only) {
         dlclose(h);
-        return 4;
+        return sc == 0 ? 4 : 0;
     }
     if (ggml_backend_load(path) == NULL) {
         out("error ggml_backend_load failed for %s", path);
@@ -361,6 +362,7 @@ static int load_variant(const char * path) {
 int main(int argc, char ** argv) {
     const char * backend = NULL;
     const char * skip = NULL;
+    bool score_only = false;
     int threads = (int) sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1) {
         threads = 1;
@@ -372,6 +374,8 @@ int main(int argc, char ** argv) {
             backend = argv[++i];
         } else if (strcmp(argv[i], "--skip") == 0 && i + 1 < argc) {
             skip = argv[++i];
+        } else if (strcmp(argv[i], "--score") == 0) {
+            score_only = true;
         } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
             threads = atoi(argv[++i]);
             if (threads < 1 || threads > 512) {
@@ -379,19 +383,22 @@ int main(int argc, char ** argv) {
                 return 2;
             }
         } else {
-            fprintf(stderr, "usage: ggml4j-probe [--backend LIB] [--skip NAME[,NAME...]] [--threads N]\n");
+            fprintf(stderr, "usage: ggml4j-probe [--backend LIB] [--skip NAME[,NAME...]] [--threads N] [--score]\n");
             return 2;
         }
     }
     ggml_log_set(quiet_log, NULL);
     out("probe %d", PROBE_VERSION);
     if (backend != NULL) {
-        int st = load_variant(backend);
-        if (st != 0) {
+        int st = load_variant(backend, score_only);
+        if (st != 0 || score_only) {
             return st;
         }
     } else {
         out("variant native");
+        if (score_only) {
+            return 0;
+        }
     }
 
     struct env e;
