@@ -1,4 +1,5 @@
 cmake_policy(SET CMP0057 NEW) # IN_LIST
+cmake_policy(SET CMP0007 NEW) # list keeps empty elements
 
 # Copies ggml's shared libraries into STAGE_DIR under their soname (no symlinks, so they pack into a jar)
 # and writes the properties file the Java loader reads. Run with cmake -P.

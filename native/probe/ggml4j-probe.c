@@ -27,8 +27,9 @@
  * Exit status 0 when the probe ran to its end (failures are "fail" lines), 2 on bad arguments, 3 when the
  * backend cannot be loaded or initialised, 4 when the variant is not supported by this CPU (score 0).
  *
- * Test hook (never set it in production): GGML4J_PROBE_INJECT=crash:NAME | wrong:NAME | hang:NAME[,...] makes the
- * probe raise SIGSEGV, report a perturbed result, or hang when it reaches buffer type NAME.
+ * Test hook (never set it in production): GGML4J_PROBE_INJECT=crash:NAME | wrong:NAME | hang:NAME | slow:NAME[,...]
+ * makes the probe raise SIGSEGV, report a perturbed result, hang, or pause 2 s once when it reaches buffer type
+ * NAME (CPU for the plain path).
  */
 #include "ggml.h"
 #include "ggml-alloc.h"
@@ -114,6 +115,11 @@ static bool injected(const char * kind, const char * buft) {
 }
 
 static void inject_fatal(const char * buft) {
+    static bool slept = false;
+    if (!slept && injected("slow", buft)) {
+        slept = true;
+        sleep(2);
+    }
     if (injected("crash", buft)) {
         raise(SIGSEGV);
     }

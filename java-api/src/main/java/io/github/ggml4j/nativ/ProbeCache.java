@@ -87,6 +87,13 @@ public final class ProbeCache {
      * written. Throws IOException when the directory cannot be used; the caller may then compute uncached.
      */
     public Entry getOrCompute(String key, Supplier<List<ProbeVerdict>> compute) throws IOException {
+        // a file lock is per process: threads of one JVM must not ask for it twice at once
+        synchronized (ProbeCache.class) {
+            return lockedGetOrCompute(key, compute);
+        }
+    }
+
+    private Entry lockedGetOrCompute(String key, Supplier<List<ProbeVerdict>> compute) throws IOException {
         Files.createDirectories(dir);
         Path file = entryFile(key);
         List<ProbeVerdict> existing = read(file, key);
