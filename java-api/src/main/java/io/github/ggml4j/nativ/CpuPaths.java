@@ -191,13 +191,15 @@ public final class CpuPaths {
                     + " (set ggml4j.cpu.variant to force one, or ggml4j.probe=off)");
         }
         State chosen = new State(st.variants(), best.get().variant(), st.how());
+        System.Logger.Level level = st.how().startsWith("cached") ? System.Logger.Level.INFO : System.Logger.Level.WARNING;
         for (ProbeVerdict v : st.variants()) {
-            if (!v.usable() && v.score() > 0) {
-                LOG.log(System.Logger.Level.WARNING, "ggml4j: CPU variant " + v.variant() + " disabled: " + v.reason()
+            if (!v.usable() && v.score() > 0 && !v.reason().startsWith("not probed")) {
+                LOG.log(level, "ggml4j: CPU variant " + v.variant() + " disabled: " + v.reason()
                         + " (kernel probe); using " + chosen.chosen());
             }
         }
         state = chosen;
+        report(chosen, List.of());
         Variant v = variants.stream().filter(x -> x.name().equals(chosen.chosen())).findFirst().orElseThrow();
         return Optional.of(v.file());
     }
@@ -224,11 +226,15 @@ public final class CpuPaths {
         }
     }
 
-    /** One WARNING line per disabled extra buffer type of the variant in use. */
+    /**
+     * One line per disabled extra buffer type of the variant in use: at WARNING when the probe just ran (once per
+     * machine and natives build), at INFO when the verdict came from the cache ({@code ggml4j info} shows it too).
+     */
     private static void report(State st, List<String> buftNames) {
+        System.Logger.Level level = st.how().startsWith("cached") ? System.Logger.Level.INFO : System.Logger.Level.WARNING;
         for (ProbeVerdict.Buft b : st.current(buftNames).bufts()) {
             if (!b.usable()) {
-                LOG.log(System.Logger.Level.WARNING, "ggml4j: CPU buffer type " + b.name() + " disabled: " + b.reason()
+                LOG.log(level, "ggml4j: CPU buffer type " + b.name() + " disabled: " + b.reason()
                         + " (kernel probe, " + st.how() + "); its weights use the plain CPU path."
                         + " -Dggml4j.probe=off trusts the CPU flags instead");
             }
