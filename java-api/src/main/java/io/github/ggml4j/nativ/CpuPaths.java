@@ -1,5 +1,7 @@
 package io.github.ggml4j.nativ;
 
+import io.github.ggml4j.NativeLibraryException;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -163,29 +166,33 @@ public final class CpuPaths {
     static Optional<Path> choosePortable(Path dir, Properties props, List<String> variantFiles) {
         Settings s = Settings.current();
         List<Variant> variants = variantFiles.stream().map(f -> new Variant(variantName(f), dir.resolve(f))).toList();
-        if (s.variant().isPresent()) {
-            Variant v = variants.stream().filter(x -> x.name().equals(s.variant().get())).findFirst()
-                    .orElseThrow(() -> new io.github.ggml4j.NativeLibraryException("ggml4j.cpu.variant="
-                            + s.variant().get() + " is not among this build's CPU variants "
-                            + variants.stream().map(Variant::name).toList()));
-            state = new State(List.of(), v.name(), "variant forced by ggml4j.cpu.variant");
-            return Optional.of(v.file());
-        }
+        Optional<Variant> forced = s.variant().map(name -> variants.stream().filter(x -> x.name().equals(name))
+                .findFirst().orElseThrow(() -> new NativeLibraryException("ggml4j.cpu.variant=" + name
+                        + " is not among this build's CPU variants " + variants.stream().map(Variant::name).toList())));
         if (!s.probe()) {
-            return Optional.empty();
+            forced.ifPresent(v -> state = new State(List.of(), v.name(), "probe off; variant forced"));
+            return forced.map(Variant::file); // else ggml picks by score, unchecked
         }
         Optional<Path> exe = probeExe(dir, props.getProperty("probe.exe"));
         if (exe.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "ggml4j: the natives in " + dir
-                    + " have no probe executable; ggml picks the CPU variant unchecked");
-            return Optional.empty();
+                    + " have no probe executable; the CPU variant is not checked");
+            forced.ifPresent(v -> state = new State(List.of(), v.name(), "no probe executable; variant forced"));
+            return forced.map(Variant::file);
         }
-        String key = ProbeCache.key("portable", buildId(dir), cpuIdentity(), injected());
-        State st = cached(key, () -> PortableProbe.probeAll(exe.get(), variants, s.timeoutSeconds()), null);
+        // a forced variant is loaded whatever its verdict, but its extra buffer types are still probed
+        String mustProbe = forced.map(Variant::name).orElse("");
+        String key = ProbeCache.key("portable", buildId(dir), cpuIdentity(), injected(), mustProbe);
+        State st = cached(key, () -> PortableProbe.probeAll(exe.get(), variants, s.timeoutSeconds(), mustProbe), null);
+        if (forced.isPresent()) {
+            state = new State(st.variants(), forced.get().name(), st.how() + "; variant forced");
+            report(state, List.of());
+            return Optional.of(forced.get().file());
+        }
         Optional<ProbeVerdict> best = st.variants().stream().filter(ProbeVerdict::usable)
                 .max((a, b) -> Integer.compare(a.score(), b.score()));
         if (best.isEmpty()) {
-            throw new io.github.ggml4j.NativeLibraryException("no CPU variant of the natives in " + dir
+            throw new NativeLibraryException("no CPU variant of the natives in " + dir
                     + " passed the kernel probe on this CPU: " + st.variants().stream()
                     .map(v -> v.variant() + ": " + v.reason()).collect(Collectors.joining("; "))
                     + " (set ggml4j.cpu.variant to force one, or ggml4j.probe=off)");
@@ -214,7 +221,7 @@ public final class CpuPaths {
         return dot > 0 ? n.substring(0, dot) : n;
     }
 
-    private static State cached(String key, java.util.function.Supplier<List<ProbeVerdict>> compute, String chosen) {
+    private static State cached(String key, Supplier<List<ProbeVerdict>> compute, String chosen) {
         ProbeCache cache = new ProbeCache(ProbeCache.defaultDir());
         try {
             ProbeCache.Entry e = cache.getOrCompute(key, compute);

@@ -7,14 +7,16 @@ import java.util.List;
 
 /**
  * Probes a portable build's CPU variants from the best score down, each in its own child process, until one
- * passes; variants below it are recorded as not probed, variants this CPU cannot run as unsupported.
+ * passes; variants below it are recorded as not probed (unless forced), variants this CPU cannot run as
+ * unsupported.
  */
 final class PortableProbe {
 
     private PortableProbe() {
     }
 
-    static List<ProbeVerdict> probeAll(Path exe, List<CpuPaths.Variant> variants, long timeoutSeconds) {
+    /** {@code mustProbe} names a variant to probe even below one that passed (a forced variant), or is empty. */
+    static List<ProbeVerdict> probeAll(Path exe, List<CpuPaths.Variant> variants, long timeoutSeconds, String mustProbe) {
         record Scored(CpuPaths.Variant v, int score) {
         }
         List<Scored> scored = new ArrayList<>();
@@ -28,12 +30,12 @@ final class PortableProbe {
             if (s.score() <= 0) {
                 out.add(new ProbeVerdict(s.v().name(), s.score(), false,
                         s.score() == 0 ? "not supported by this CPU (score 0)" : "no score (not a CPU variant?)", List.of()));
-            } else if (found) {
+            } else if (found && !s.v().name().equals(mustProbe)) {
                 out.add(new ProbeVerdict(s.v().name(), s.score(), false, "not probed (a better variant passed)", List.of()));
             } else {
                 ProbeVerdict v = KernelProbe.probe(exe, s.v().file(), s.v().name(), timeoutSeconds);
                 out.add(v);
-                found = v.usable();
+                found |= v.usable();
             }
         }
         return out;
