@@ -128,7 +128,8 @@ public final class CpuPaths {
     }
 
     /**
-     * The state for the CPU backend linked into libggml, probing it (or reading the cache) on first use.
+     * The state for the CPU backend linked into libggml, probing it (or reading the cache) on first use; also
+     * the state of a portable build whose variant ggml picked unchecked (probe off).
      * {@code buftNames} are the CPU device's extra buffer types.
      */
     public static synchronized State nativeState(NativeRuntime rt, List<String> buftNames) {
@@ -138,7 +139,9 @@ public final class CpuPaths {
         Settings s = Settings.current();
         State st;
         if (!s.probe()) {
-            st = new State(List.of(ProbeVerdict.trusted(NATIVE, buftNames)), NATIVE, "probe off");
+            // portable builds get here when ggml picked the variant itself
+            String name = "portable".equals(rt.cpuMode()) ? rt.cpuVariant() : NATIVE;
+            st = new State(List.of(ProbeVerdict.trusted(name, buftNames)), name, "probe off");
         } else if (buftNames.isEmpty()) {
             st = new State(List.of(new ProbeVerdict(NATIVE, -1, true, "no extra buffer types to probe", List.of())),
                     NATIVE, "nothing to probe");
