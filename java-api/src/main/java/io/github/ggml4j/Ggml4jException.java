@@ -18,7 +18,8 @@ package io.github.ggml4j;
 public abstract sealed class Ggml4jException extends RuntimeException
         permits GgufFormatException, ModelException, TokenizerException, ContextOverflowException,
                 NativeException, NativeLibraryException, CancelledException, ResourceClosedException,
-                GenerationException, StorageException, QuantizeException {
+                GenerationException, StorageException, QuantizeException, InsufficientMemoryException,
+                SessionStateException {
 
     private static final long serialVersionUID = 1L;
 

@@ -44,19 +44,26 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-fa", "--flash-attn"}, defaultValue = "1", description = "flash attention 0|1 (default ${DEFAULT-VALUE})")
     int flashAttn;
 
+    @Option(names = {"-d", "--n-depth"}, split = ",", defaultValue = "0",
+            description = "tokens in the context before each test, comma-separated for a sweep (default ${DEFAULT-VALUE})")
+    List<Integer> depths;
+
     @Option(names = "--compare", description = "also run llama.cpp's llama-bench on the same file and print the ratios")
     boolean compare;
 
     @Override
     public Integer call() {
         int t = modelArgs.threads();
-        BenchOptions o = new BenchOptions(nPrompt, nGen, reps, t, ubatch, flashAttn != 0);
+        int maxDepth = depths.stream().mapToInt(Integer::intValue).max().orElse(0);
+        BenchOptions o = new BenchOptions(nPrompt, nGen, reps, t, ubatch, flashAttn != 0, maxDepth);
         PrintWriter out = spec.commandLine().getOut();
-        List<BenchResult> ours;
+        List<BenchResult> ours = new java.util.ArrayList<>();
         ModelInfo info;
-        try (Model m = Model.load(modelArgs.model, modelArgs.modelOptions())) {
+        try (Model m = Model.load(modelArgs.model, Benchmark.modelOptions(modelArgs.modelOptions(), o))) {
             info = m.info();
-            ours = Benchmark.run(m, o);
+            for (int d : depths) {
+                ours.addAll(Benchmark.run(m, o.withDepth(d)));
+            }
         }
         String label = String.format(Locale.ROOT, "%s %s %s", info.architecture(), params(info.parameterCount()),
                 info.mainType());
@@ -72,7 +79,10 @@ final class BenchCommand implements Callable<Integer> {
             if (tools.isEmpty()) {
                 throw new IllegalArgumentException("--compare needs llama.cpp's reference tools (build with -DGGML4J_REFERENCE=ON)");
             }
-            List<BenchResult> ref = LlamaBench.run(Path.of(tools), modelArgs.model, o);
+            List<BenchResult> ref = new java.util.ArrayList<>();
+            for (int d : depths) {
+                ref.addAll(LlamaBench.run(Path.of(tools), modelArgs.model, o.withDepth(d)));
+            }
             for (BenchResult r : ref) {
                 row(out, "llama.cpp", label, info, t, r);
             }

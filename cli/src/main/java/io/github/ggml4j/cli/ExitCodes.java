@@ -5,11 +5,13 @@ import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.GenerationException;
 import io.github.ggml4j.Ggml4jException;
 import io.github.ggml4j.GgufFormatException;
+import io.github.ggml4j.InsufficientMemoryException;
 import io.github.ggml4j.ModelException;
 import io.github.ggml4j.NativeException;
 import io.github.ggml4j.NativeLibraryException;
 import io.github.ggml4j.QuantizeException;
 import io.github.ggml4j.ResourceClosedException;
+import io.github.ggml4j.SessionStateException;
 import io.github.ggml4j.StorageException;
 import io.github.ggml4j.TokenizerException;
 
@@ -36,6 +38,8 @@ final class ExitCodes {
                 case QuantizeException q -> 10;
                 case CancelledException c -> 11;
                 case ResourceClosedException r -> 12;
+                case InsufficientMemoryException i -> 13;
+                case SessionStateException s -> 14;
             };
         }
         return USAGE;

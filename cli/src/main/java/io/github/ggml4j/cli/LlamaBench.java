@@ -32,7 +32,8 @@ final class LlamaBench {
         List<String> cmd = List.of(exe.toString(), "-m", model.toString(),
                 "-p", Integer.toString(o.promptTokens()), "-n", Integer.toString(o.genTokens()),
                 "-t", Integer.toString(o.threads()), "-r", Integer.toString(o.repetitions()),
-                "-ub", Integer.toString(o.batchSize()), "-fa", o.flashAttention() ? "1" : "0", "-o", "json");
+                "-ub", Integer.toString(o.batchSize()), "-fa", o.flashAttention() ? "1" : "0",
+                "-d", Integer.toString(o.depth()), "-o", "json");
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -60,7 +61,9 @@ final class LlamaBench {
             double avg = decimal(obj, "avg_ts");
             double sd = decimal(obj, "stddev_ts");
             long reps = count(obj, "samples_ns");
-            String test = nGen == 0 ? "pp" + nPrompt : nPrompt == 0 ? "tg" + nGen : "pp" + nPrompt + "+tg" + nGen;
+            long depth = obj.contains("\"n_depth\"") ? number(obj, "n_depth") : 0;
+            String test = (nGen == 0 ? "pp" + nPrompt : nPrompt == 0 ? "tg" + nGen : "pp" + nPrompt + "+tg" + nGen)
+                    + (depth > 0 ? " @ d" + depth : "");
             // llama-bench's rate for pp+tg counts both parts
             results.add(new BenchResult(test, (int) (nPrompt + nGen), avg, sd, (int) reps));
         }

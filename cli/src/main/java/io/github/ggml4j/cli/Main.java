@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 @Command(name = "ggml4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run quantized LLMs in the JVM over ggml.",
         subcommands = {InfoCommand.class, GgufCommand.class, GenerateCommand.class, TokenizeCommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, BatchedBenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -54,6 +54,8 @@ public final class Main implements Runnable {
     /** Runs the command line writing to the given streams, and returns its exit code. */
     static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // arguments are taken literally (case 62): "-p @notes.txt" is that text, not the file's contents
+        cl.setExpandAtFiles(false);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {

@@ -1,6 +1,7 @@
 package io.github.ggml4j.cli;
 
 import io.github.ggml4j.Ggml4j;
+import io.github.ggml4j.model.KvLayout;
 import io.github.ggml4j.model.ModelOptions;
 import picocli.CommandLine.Option;
 
@@ -35,12 +36,33 @@ final class ModelArgs {
             description = "portable builds: load this CPU variant (e.g. haswell) whatever the kernel probe says")
     String cpuVariant;
 
+    @Option(names = "--swa", description = "sliding attention window W (default: the file's; 0 turns it off)")
+    Integer swa;
+
+    @Option(names = "--kv-layout", defaultValue = "rolling",
+            description = "with a sliding window: rolling (W slots per sequence) or full (every position, masked)")
+    String kvLayout;
+
     int threads() {
         return threads != null ? threads : Ggml4j.defaultThreads();
     }
 
+    /** Load options with this command's threads and repacking (the engine's other settings at their defaults). */
     ModelOptions modelOptions() {
+        KvLayout layout = switch (kvLayout.toLowerCase(java.util.Locale.ROOT)) {
+            case "rolling" -> KvLayout.ROLLING;
+            case "full" -> KvLayout.FULL;
+            default -> throw new IllegalArgumentException("--kv-layout must be rolling or full, not '" + kvLayout + "'");
+        };
+        if (swa != null && swa < 0) {
+            throw new IllegalArgumentException("--swa must be 0 (off) or a positive window, not " + swa);
+        }
         applyProcessSettings();
+        return ModelOptions.defaults().withRepack(!noRepack).withThreads(threads()).withKvLayout(layout)
+                .withSlidingWindow(swa == null ? -1 : swa).withDisabledBufferTypes(disabledBufferTypes());
+    }
+
+    private Set<String> disabledBufferTypes() {
         Set<String> off = new LinkedHashSet<>();
         if (noAmx) {
             off.add("AMX");
@@ -53,7 +75,7 @@ final class ModelArgs {
                 off.add(n.strip());
             }
         }
-        return ModelOptions.defaults().withRepack(!noRepack).withDisabledBufferTypes(off);
+        return off;
     }
 
     /** --no-probe and --cpu-variant decide how the natives load, so they apply process-wide, before loading. */

@@ -2,9 +2,10 @@ package io.github.ggml4j.arch;
 
 import io.github.ggml4j.NativeException;
 import io.github.ggml4j.internal.ggml.GgmlLib;
-import io.github.ggml4j.memory.KvCache;
+import io.github.ggml4j.memory.GraphInputs;
+import io.github.ggml4j.memory.KvStore;
+import io.github.ggml4j.memory.Memory;
 import io.github.ggml4j.nativ.GgmlContext;
-import io.github.ggml4j.nativ.Tensors;
 
 import java.lang.foreign.MemorySegment;
 
@@ -19,26 +20,28 @@ import java.lang.foreign.MemorySegment;
 public final class GraphBuilder implements AutoCloseable {
 
     /** Sizes of the micro-batch the graph is built for; part of the graph-reuse key. */
-    public record Shape(int nTokens, int nKv, int nOutputs, boolean flashAttention) {
+    public record Shape(int nTokens, int nKv, int nOutputs, boolean flashAttention, int memoryLayout) {
+
+        public Shape(int nTokens, int nKv, int nOutputs, boolean flashAttention) {
+            this(nTokens, nKv, nOutputs, flashAttention, 0);
+        }
     }
 
     private final GgmlContext context;
     private final MemorySegment ctx;
     private final MemorySegment graph;
     private final HParams hp;
-    private final KvCache cache;
+    private final Memory memory;
     private final Shape shape;
 
-    // inputs, filled by the decoder
+    // inputs, filled by the engine (tokens, positions, outputs) and by the memory (cells, masks)
     private final MemorySegment inpTokens;   // [n_tokens] i32
     private final MemorySegment inpPos;      // [n_tokens] i32
-    private final MemorySegment inpKIdxs;    // [n_tokens] i64: the cache cell of each token
-    private final MemorySegment inpVIdxs;    // [n_tokens] or [n_embd_v_gqa * n_tokens] i64
-    private final MemorySegment inpMask;     // [n_kv, n_tokens] f16 (flash attention) or f32
     private final MemorySegment inpOutIds;   // [n_outputs] i32, or null when every token is an output
+    private final GraphInputs memoryInputs;
     private MemorySegment logits;
 
-    public GraphBuilder(int maxNodes, HParams hp, KvCache cache, Shape shape) {
+    public GraphBuilder(int maxNodes, HParams hp, Memory memory, Shape shape) {
         this.context = GgmlContext.forGraph(maxNodes);
         this.ctx = context.handle();
         this.graph = GgmlLib.ggml_new_graph_custom(ctx, maxNodes, false);
@@ -47,17 +50,13 @@ public final class GraphBuilder implements AutoCloseable {
             throw new NativeException("ggml_new_graph_custom failed for " + maxNodes + " nodes");
         }
         this.hp = hp;
-        this.cache = cache;
+        this.memory = memory;
         this.shape = shape;
         int n = shape.nTokens();
         inpTokens = input("inp_tokens", GgmlLib.GGML_TYPE_I32(), n);
         inpPos = input("inp_pos", GgmlLib.GGML_TYPE_I32(), n);
-        inpKIdxs = input("inp_k_idxs", GgmlLib.GGML_TYPE_I64(), n);
-        inpVIdxs = input("inp_v_idxs", GgmlLib.GGML_TYPE_I64(),
-                shape.flashAttention() ? n : (long) n * hp.nEmbdVGqa());
-        inpMask = input("inp_kq_mask", shape.flashAttention() ? GgmlLib.GGML_TYPE_F16() : GgmlLib.GGML_TYPE_F32(),
-                shape.nKv(), n);
         inpOutIds = shape.nOutputs() == n ? null : input("inp_out_ids", GgmlLib.GGML_TYPE_I32(), shape.nOutputs());
+        memoryInputs = memory.newInputs(context, n, shape.nKv(), shape.memoryLayout(), shape.flashAttention());
     }
 
     private MemorySegment input(String name, int type, long... ne) {
@@ -87,16 +86,9 @@ public final class GraphBuilder implements AutoCloseable {
         return inpPos;
     }
 
-    public MemorySegment kIndicesInput() {
-        return inpKIdxs;
-    }
-
-    public MemorySegment vIndicesInput() {
-        return inpVIdxs;
-    }
-
-    public MemorySegment maskInput() {
-        return inpMask;
+    /** The memory's own inputs of this graph (cell indices, masks), which it fills before compute. */
+    public GraphInputs memoryInputs() {
+        return memoryInputs;
     }
 
     /** The output-row selection input, or null when all tokens are outputs. */
@@ -191,56 +183,28 @@ public final class GraphBuilder implements AutoCloseable {
     public MemorySegment attention(int il, MemorySegment q, MemorySegment k, MemorySegment v,
                                    MemorySegment wo, MemorySegment bo) {
         int nTokens = shape.nTokens();
-        int nKv = shape.nKv();
-        int headK = hp.nEmbdHeadK();
         int headV = hp.nEmbdHeadV();
-        int nHeadKv = hp.nHeadKv();
-        long kvSize = cache.size();
         boolean fa = shape.flashAttention();
+        if (!(memory instanceof KvStore store)) {
+            throw new IllegalStateException("attention needs a memory that keeps keys and values");
+        }
 
         // added together so the scheduler keeps them in one split, as llama.cpp does
         expand(q);
         expand(v);
         expand(k);
 
-        MemorySegment kCache = cache.k(il); // [n_embd_k_gqa, kv_size]
-        MemorySegment vCache = cache.v(il); // [n_embd_v_gqa, kv_size], or its transpose without flash attention
-        int kType = Tensors.type(kCache);
-        int vType = Tensors.type(vCache);
-
-        // store K: [n_embd_k_gqa, n_tokens] rows into the cache rows of this batch's cells
-        MemorySegment k2 = GgmlLib.ggml_view_2d(ctx, k, hp.nEmbdKGqa(), nTokens, Tensors.nb(k, 2), 0);
-        expand(GgmlLib.ggml_set_rows(ctx, kCache, k2, inpKIdxs));
-        if (fa) {
-            MemorySegment v2 = GgmlLib.ggml_view_2d(ctx, v, hp.nEmbdVGqa(), nTokens, Tensors.nb(v, 2), 0);
-            expand(GgmlLib.ggml_set_rows(ctx, vCache, v2, inpVIdxs));
-        } else {
-            // transposed V cache: every element is its own row, placed by the per-element indices
-            MemorySegment vc = GgmlLib.ggml_is_contiguous(v) ? v : GgmlLib.ggml_cont(ctx, v);
-            MemorySegment vFlat = GgmlLib.ggml_reshape_2d(ctx, vc, 1, (long) hp.nEmbdVGqa() * nTokens);
-            MemorySegment vView = GgmlLib.ggml_reshape_2d(ctx, vCache, 1, GgmlLib.ggml_nelements(vCache));
-            expand(GgmlLib.ggml_set_rows(ctx, vView, vFlat, inpVIdxs));
-        }
-
-        // [head_dim, n_head_kv, n_kv] views of the first n_kv cells
-        MemorySegment kv = GgmlLib.ggml_view_4d(ctx, kCache, headK, nHeadKv, nKv, 1,
-                Tensors.rowSize(kType, headK), Tensors.rowSize(kType, hp.nEmbdKGqa()),
-                Tensors.rowSize(kType, (long) hp.nEmbdKGqa() * kvSize), 0);
-        MemorySegment vv;
-        if (fa) {
-            vv = GgmlLib.ggml_view_4d(ctx, vCache, headV, nHeadKv, nKv, 1,
-                    Tensors.rowSize(vType, headV), Tensors.rowSize(vType, hp.nEmbdVGqa()),
-                    Tensors.rowSize(vType, (long) hp.nEmbdVGqa() * kvSize), 0);
-        } else {
-            // [n_kv, n_head_kv, head_dim_v]: the transposed layout
-            vv = GgmlLib.ggml_view_4d(ctx, vCache, nKv, nHeadKv, headV, 1,
-                    Tensors.rowSize(vType, kvSize * headV), Tensors.rowSize(vType, kvSize),
-                    Tensors.rowSize(vType, kvSize * hp.nEmbdVGqa()), 0);
-        }
+        KvStore.Views views = store.storeAndView(ctx, this::expand, memoryInputs, il, k, v);
+        MemorySegment kv = views.k();  // [head_dim, n_head_kv, n_kv]
+        MemorySegment vv = views.v();  // [head_dim_v, n_head_kv, n_kv] or transposed [n_kv, n_head_kv, head_dim_v]
+        MemorySegment inpMask = views.mask(); // [n_kv, n_tokens]
 
         MemorySegment qp = GgmlLib.ggml_permute(ctx, q, 0, 2, 1, 3);  // [head_dim, n_tokens, n_head]
         MemorySegment kp = GgmlLib.ggml_permute(ctx, kv, 0, 2, 1, 3); // [head_dim, n_kv, n_head_kv]
-        MemorySegment vp = GgmlLib.ggml_permute(ctx, vv, 0, 2, 1, 3);
+        MemorySegment vp = fa || views.transposed()
+                ? GgmlLib.ggml_permute(ctx, vv, 0, 2, 1, 3)
+                // [head_dim_v, n_head_kv, n_kv] -> [n_kv, head_dim_v, n_head_kv], as the product below reads it
+                : GgmlLib.ggml_cont(ctx, GgmlLib.ggml_permute(ctx, vv, 1, 2, 0, 3));
         float scale = hp.kqScale();
         MemorySegment cur;
         if (fa) {
@@ -257,6 +221,8 @@ public final class GraphBuilder implements AutoCloseable {
             cur = GgmlLib.ggml_cont_2d(ctx, cur, (long) headV * hp.nHead(), nTokens);
         }
         expand(cur);
+        // writes the memory must do after attention read it (a rolling buffer overwrites slots the batch reads)
+        views.after().forEach(this::expand);
         return linear(wo, cur, bo);
     }
 

@@ -1,13 +1,18 @@
 package io.github.ggml4j.arch;
 
 import io.github.ggml4j.gguf.GgufMetadata;
+import io.github.ggml4j.memory.KvCache;
+import io.github.ggml4j.memory.Memory;
+import io.github.ggml4j.memory.MemorySpec;
+import io.github.ggml4j.memory.RollingKvCache;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * One architecture: how to read its hyper-parameters, which weights it has, and how its forward pass is
- * built from the {@link GraphBuilder} toolkit. Adding an architecture is one class plus one line in
- * {@link Recipes}.
+ * One architecture: how to read its hyper-parameters, which weights it has, which memory it keeps between
+ * steps, whether its attention is causal, what it outputs, and how its forward pass is built from the
+ * {@link GraphBuilder} toolkit. Adding an architecture is one class plus one line in {@link Recipes}; the
+ * engine never branches on the architecture.
  *
  * @param <W> the recipe's own record of bound weights
  */
@@ -22,6 +27,30 @@ public interface Recipe<W> {
     /** Binds every weight the forward pass uses. */
     W bind(WeightSource weights, HParams hp);
 
-    /** Builds the forward pass for one micro-batch and returns the logits [n_vocab, n_outputs]. */
+    /** Builds the forward pass for one micro-batch and returns its outputs [width, n_outputs]. */
     MemorySegment build(GraphBuilder g, W weights);
+
+    /** Whether a token sees only earlier positions of its sequence (decoders) or all of them (encoders). */
+    default boolean causal() {
+        return true;
+    }
+
+    /** What each output row holds. */
+    default OutputKind output() {
+        return OutputKind.LOGITS;
+    }
+
+    /** The memory this architecture keeps between steps: a unified KV cache for attention decoders. */
+    default Memory newMemory(MemorySpec spec) {
+        if (spec.rolling()) {
+            return new RollingKvCache(spec);
+        }
+        return new KvCache(spec.hparams(), spec.cells(), spec.maxTokens(), spec.kvType().id(), spec.kvType().id(),
+                spec.flashAttention(), spec.layerBufts(), spec.window());
+    }
+
+    /** Bytes {@link #newMemory} will allocate, for the up-front memory check. */
+    default long memoryBytes(MemorySpec spec) {
+        return (long) spec.cells() * KvCache.bytesPerCell(spec.hparams(), spec.kvType().id(), spec.kvType().id());
+    }
 }

@@ -9,9 +9,16 @@ package io.github.ggml4j.bench;
  * @param threads        CPU threads
  * @param batchSize      micro-batch size for prompt processing
  * @param flashAttention use flash attention
+ * @param depth          tokens already in the context before each test (llama-bench's {@code -d}), not timed
  */
 public record BenchOptions(int promptTokens, int genTokens, int repetitions, int threads, int batchSize,
-                           boolean flashAttention) {
+                           boolean flashAttention, int depth) {
+
+    /** Without a depth. */
+    public BenchOptions(int promptTokens, int genTokens, int repetitions, int threads, int batchSize,
+                        boolean flashAttention) {
+        this(promptTokens, genTokens, repetitions, threads, batchSize, flashAttention, 0);
+    }
 
     public BenchOptions {
         if (promptTokens < 0 || genTokens < 0 || promptTokens + genTokens == 0) {
@@ -24,6 +31,9 @@ public record BenchOptions(int promptTokens, int genTokens, int repetitions, int
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
+        if (depth < 0) {
+            throw new IllegalArgumentException("depth must be >= 0, got " + depth);
+        }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         }
@@ -31,6 +41,10 @@ public record BenchOptions(int promptTokens, int genTokens, int repetitions, int
 
     /** llama-bench's defaults: pp512, tg128, 5 repetitions, micro-batch 512, flash attention on. */
     public static BenchOptions defaults(int threads) {
-        return new BenchOptions(512, 128, 5, threads, 512, true);
+        return new BenchOptions(512, 128, 5, threads, 512, true, 0);
+    }
+
+    public BenchOptions withDepth(int value) {
+        return new BenchOptions(promptTokens, genTokens, repetitions, threads, batchSize, flashAttention, value);
     }
 }

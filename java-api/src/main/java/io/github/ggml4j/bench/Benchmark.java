@@ -1,6 +1,7 @@
 package io.github.ggml4j.bench;
 
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.session.Session;
 import io.github.ggml4j.session.SessionOptions;
 
@@ -23,9 +24,21 @@ public final class Benchmark {
     private Benchmark() {
     }
 
+    /**
+     * Runs the tests on a model loaded with the benchmark's threads, micro-batch size and flash attention
+     * ({@link #modelOptions}), so the figures are for the configuration they are labelled with.
+     *
+     * @throws IllegalArgumentException if the model was loaded with other engine settings
+     */
     public static List<BenchResult> run(Model model, BenchOptions o) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(o, "options");
+        ModelOptions mo = model.options();
+        if (mo.threads() != o.threads() || mo.batchSize() != o.batchSize() || mo.flashAttention() != o.flashAttention()) {
+            throw new IllegalArgumentException("the model was loaded with " + mo.threads() + " threads, micro-batch "
+                    + mo.batchSize() + ", flash attention " + mo.flashAttention() + "; the benchmark asks for "
+                    + o.threads() + ", " + o.batchSize() + ", " + o.flashAttention() + " (load it with modelOptions(...))");
+        }
         List<BenchResult> results = new ArrayList<>();
         if (o.promptTokens() > 0) {
             results.add(prompt(model, o));
@@ -36,9 +49,15 @@ public final class Benchmark {
         return results;
     }
 
+    /** {@code base} with the benchmark's engine settings and a context that fits its tests. */
+    public static ModelOptions modelOptions(ModelOptions base, BenchOptions o) {
+        return base.withThreads(o.threads()).withBatchSize(o.batchSize()).withFlashAttention(o.flashAttention())
+                .withContextSize(Math.max(base.contextSize(), o.depth() + Math.max(o.promptTokens(), o.genTokens())))
+                .withCachedPrompts(0);
+    }
+
     private static SessionOptions session(BenchOptions o, int context) {
-        return SessionOptions.defaults().withContextSize(context).withThreads(o.threads())
-                .withBatchSize(Math.min(o.batchSize(), context)).withFlashAttention(o.flashAttention());
+        return SessionOptions.defaults().withContextSize(context);
     }
 
     private static BenchResult prompt(Model model, BenchOptions o) {
@@ -47,17 +66,18 @@ public final class Benchmark {
         int vocab = model.info().hyperParameters().vocabularySize();
         int bos = model.beginOfSequenceToken();
         double[] rates = new double[o.repetitions()];
-        try (Session s = model.newSession(session(o, n))) {
+        try (Session s = model.newSession(session(o, o.depth() + n))) {
             s.evaluate(randomTokens(random, n, vocab, bos)); // warm-up
             for (int r = 0; r < o.repetitions(); r++) {
                 s.clear();
-                int[] tokens = randomTokens(random, n, vocab, bos);
+                prefill(s, o.depth(), random, vocab, bos);
+                int[] tokens = randomTokens(random, n, vocab, o.depth() > 0 ? -1 : bos);
                 long t0 = System.nanoTime();
                 s.evaluate(tokens);
                 rates[r] = n * 1e9 / (System.nanoTime() - t0);
             }
         }
-        return summarize("pp" + n, n, rates);
+        return summarize("pp" + n + at(o), n, rates);
     }
 
     private static BenchResult generation(Model model, BenchOptions o) {
@@ -66,11 +86,12 @@ public final class Benchmark {
         int vocab = model.info().hyperParameters().vocabularySize();
         int bos = model.beginOfSequenceToken();
         double[] rates = new double[o.repetitions()];
-        try (Session s = model.newSession(session(o, n))) {
+        try (Session s = model.newSession(session(o, o.depth() + n))) {
             s.evaluate(bos >= 0 ? bos : random.nextInt(vocab)); // warm-up: one token
             for (int r = 0; r < o.repetitions(); r++) {
                 s.clear();
-                int token = bos >= 0 ? bos : random.nextInt(vocab);
+                prefill(s, o.depth(), random, vocab, bos);
+                int token = bos >= 0 && o.depth() == 0 ? bos : random.nextInt(vocab);
                 long t0 = System.nanoTime();
                 for (int i = 0; i < n; i++) {
                     s.evaluate(token);
@@ -79,7 +100,19 @@ public final class Benchmark {
                 rates[r] = n * 1e9 / (System.nanoTime() - t0);
             }
         }
-        return summarize("tg" + n, n, rates);
+        return summarize("tg" + n + at(o), n, rates);
+    }
+
+    /** The untimed context of a test at a depth, as llama-bench prepares it. */
+    private static void prefill(Session s, int depth, Random random, int vocab, int bos) {
+        if (depth > 0) {
+            s.evaluate(randomTokens(random, depth, vocab, bos));
+        }
+    }
+
+    /** llama-bench's label suffix for a depth. */
+    private static String at(BenchOptions o) {
+        return o.depth() > 0 ? " @ d" + o.depth() : "";
     }
 
     private static int[] randomTokens(Random random, int n, int vocab, int bos) {

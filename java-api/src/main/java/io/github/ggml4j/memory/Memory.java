@@ -1,26 +1,111 @@
 package io.github.ggml4j.memory;
 
-/**
- * What a session remembers between decode steps. Attention layers keep a KV cache, recurrent layers (RWKV)
- * keep a state; the session only sees this interface, and the sequence operations are defined once here.
- */
-public sealed interface Memory extends AutoCloseable permits KvCache {
+import io.github.ggml4j.nativ.GgmlContext;
+import io.github.ggml4j.runtime.Batch;
 
-    /** Positions the memory can hold. */
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/**
+ * What a model remembers between decode steps, for many sequences at once. Attention layers keep a KV cache,
+ * recurrent layers (RWKV) a state per sequence, encoders nothing; the engine only sees this interface. The
+ * memory owns its layout: it places a batch, fills its own graph inputs from its per-cell metadata, and the
+ * sequence operations are defined once here. Only the engine's thread calls it.
+ */
+public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvCache {
+
+    /**
+     * Where a batch went: one cell per token, how many cells the graph attends over, and which of the memory's
+     * graph layouts this batch needs (part of the graph-reuse key).
+     */
+    record Slots(int[] cells, int attended, int layout) {
+    }
+
+    /** The most tokens of one sequence a single step may hold (a rolling buffer takes at most its window). */
+    default int maxTokensPerSequence() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** The most positions one sequence can hold: the capacity for a plain cache, unbounded for a rolling one. */
+    default int maxPositions() {
+        return capacity();
+    }
+
+    /** Whether {@link #removeRange}{@code (seq, position, -1)} leaves positions {@code [0, position)} usable. */
+    default boolean canTruncate(int seq, int position) {
+        return true;
+    }
+
+    /** The layout and attended cells of the largest graph, which the engine reserves compute buffers for. */
+    default Slots worstCase(int maxTokens) {
+        return new Slots(new int[0], capacity(), 0);
+    }
+
+    /** Whether sequences can share cells of a common prefix ({@link #copySequence} of a range). */
+    default boolean sharesPrefixes() {
+        return true;
+    }
+
+    /** Cells in total. */
     int capacity();
 
-    /** Positions currently held (the next token's position). */
-    int used();
+    /** Cells holding at least one sequence. */
+    int usedCells();
+
+    /** Cells a batch can still be placed in (the engine sizes steps by it). */
+    default int freeCells() {
+        return capacity() - usedCells();
+    }
+
+    /** 1 + the largest position {@code seq} holds; 0 when it holds none. */
+    int nextPosition(int seq);
+
+    /**
+     * Finds cells for every token of the batch and records them tentatively (so the batch's own tokens are
+     * visible to each other in the mask); {@link #rollback} undoes this when the compute fails.
+     *
+     * @return the slots, or null when there is no room
+     */
+    Slots place(Batch batch);
+
+    /** Forgets a tentative placement whose compute failed or was cancelled. */
+    void rollback(Slots slots);
+
+    /** The graph inputs this memory needs for a micro-batch of {@code nTokens} over {@code attended} cells. */
+    GraphInputs newInputs(GgmlContext ctx, int nTokens, int attended, int layout, boolean flashAttention);
+
+    /** Fills those inputs (cell indices and masks) for the placed batch, before compute. */
+    void fillInputs(GraphInputs inputs, Batch batch, Slots slots, boolean causal);
+
+    /**
+     * Forgets the positions {@code [from, to)} of a sequence ({@code to < 0}: to the end). A memory that cannot
+     * keep what is left (see {@link #canTruncate}) forgets the whole sequence; {@link #nextPosition} tells.
+     */
+    void removeRange(int seq, int from, int to);
+
+    /** Lets {@code dst} see the cells of {@code src} at positions {@code [from, to)} without copying data. */
+    void copySequence(int src, int dst, int from, int to);
+
+    /** Forgets every sequence but one. */
+    void keepOnly(int seq);
 
     /** Forgets everything. */
     void clear();
 
+    /** Writes what {@code seq} holds (its positions and their data); a format of this memory's own. */
+    void writeState(int seq, DataOutput out) throws IOException;
+
     /**
-     * Forgets every position at or after {@code position}.
+     * Reads a state written by {@link #writeState} into an empty sequence.
      *
-     * @throws IllegalArgumentException if position is negative or past {@link #used()}
+     * @throws io.github.ggml4j.ContextOverflowException if there is no room for it
+     * @throws io.github.ggml4j.ModelException           if the state does not fit this memory's layout
      */
-    void truncate(int position);
+    void readState(int seq, DataInput in) throws IOException;
+
+    /** Bytes of native memory this memory holds. */
+    long nativeBytes();
 
     @Override
     void close();

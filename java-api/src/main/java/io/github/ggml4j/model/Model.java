@@ -5,13 +5,22 @@ import io.github.ggml4j.ResourceClosedException;
 import io.github.ggml4j.arch.HParams;
 import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.gguf.GgufTensorInfo;
+import io.github.ggml4j.ContextOverflowException;
+import io.github.ggml4j.StorageException;
+import io.github.ggml4j.runtime.Engine;
+import io.github.ggml4j.runtime.EngineOptions;
 import io.github.ggml4j.runtime.LoadedModel;
 import io.github.ggml4j.runtime.ModelAccess;
+import io.github.ggml4j.runtime.Sequence;
+import io.github.ggml4j.runtime.SessionAccess;
+import io.github.ggml4j.runtime.SessionStates;
 import io.github.ggml4j.runtime.WeightLoader;
 import io.github.ggml4j.session.Session;
 import io.github.ggml4j.session.SessionOptions;
 import io.github.ggml4j.tokenizer.Tokenizer;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -20,8 +29,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A loaded model: weights mapped from a GGUF file (zero-copy where possible), ready to make sessions. Thread
- * safe: many sessions, on many threads, share one model. Closing the model closes its sessions first.
+ * A loaded model: weights mapped from a GGUF file (zero-copy where possible), and one engine that runs every
+ * session of the model in shared batches over one KV cache and one CPU thread pool. Thread safe: many
+ * sessions, on many threads, share one model. Closing the model closes its sessions first.
  *
  * {@snippet :
  * try (Model model = Model.load(Path.of("tinyllama-q4_0.gguf"));
@@ -33,6 +43,8 @@ import java.util.Set;
  */
 public final class Model implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger("io.github.ggml4j.model");
+
     static {
         ModelAccess.register(new ModelAccess.Accessor() {
             @Override
@@ -41,25 +53,42 @@ public final class Model implements AutoCloseable {
             }
 
             @Override
-            public void track(Model model, AutoCloseable child) {
-                model.track(child);
-            }
-
-            @Override
-            public void untrack(Model model, AutoCloseable child) {
-                model.untrack(child);
+            public Engine engine(Model model) {
+                return model.engine();
             }
         });
     }
 
     private final Path path;
     private final LoadedModel loaded;
-    private final Set<AutoCloseable> children = new LinkedHashSet<>();
+    private final ModelOptions options;
+    private final Set<Session> children = new LinkedHashSet<>();
+    private final SessionAccess.Owner owner = new SessionAccess.Owner() {
+        @Override
+        public Session adopt(Sequence seq) {
+            return open(seq);
+        }
+
+        @Override
+        public void closed(Session session, Sequence seq) {
+            Engine e;
+            synchronized (Model.this) {
+                children.remove(session);
+                e = engine;
+            }
+            if (e != null) {
+                e.release(seq);
+            }
+        }
+    };
+    private Engine engine;
+    private boolean warnedTrainedContext;
     private boolean closed;
 
-    private Model(Path path, LoadedModel loaded) {
+    private Model(Path path, LoadedModel loaded, ModelOptions options) {
         this.path = path;
         this.loaded = loaded;
+        this.options = options;
     }
 
     /** Loads a model with {@link ModelOptions#defaults()}. */
@@ -68,7 +97,8 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Loads a model. Every tensor's presence, shape and type is checked against the architecture first.
+     * Loads a model. Every tensor's presence, shape and type is checked against the architecture first. The
+     * engine (KV cache, compute buffers, decode thread) starts with the first session.
      *
      * @throws io.github.ggml4j.GgufFormatException   if the file is not valid GGUF
      * @throws io.github.ggml4j.ModelException        for an unknown architecture, inconsistent hyper-parameters,
@@ -81,16 +111,123 @@ public final class Model implements AutoCloseable {
         LoadedModel lm = LoadedModel.load(path,
                 new WeightLoader.Placement(options.mmap(), options.repack(), options.gpuLayers(),
                         options.disabledBufferTypes()));
-        return new Model(path, lm);
+        return new Model(path, lm, options);
     }
 
-    /** A session with default options (context up to 4096 positions, all cores). */
+    /** The options this model was loaded with. */
+    public ModelOptions options() {
+        return options;
+    }
+
+    /** A session with default options (context up to the model's trained length, within the shared cache). */
     public Session newSession() {
-        return new Session(this, SessionOptions.defaults());
+        return newSession(SessionOptions.defaults());
     }
 
-    public Session newSession(SessionOptions options) {
-        return new Session(this, options);
+    /**
+     * A new session: an empty sequence in the model's shared KV cache.
+     *
+     * @throws ContextOverflowException if the session's context is larger than the model's KV cache
+     * @throws io.github.ggml4j.InsufficientMemoryException if the engine's first start needs more memory than
+     *                                                     the machine has (nothing is allocated then)
+     */
+    public Session newSession(SessionOptions sessionOptions) {
+        Objects.requireNonNull(sessionOptions, "sessionOptions");
+        Engine e = engine();
+        return open(e.newSequence(limit(sessionOptions), sessionOptions.waitWhenFull()));
+    }
+
+    /** A session holding a state saved by {@link Session#saveState(Path)}, with default session options. */
+    public Session restoreSession(Path file) {
+        return restoreSession(file, SessionOptions.defaults());
+    }
+
+    /**
+     * A session holding a state saved by {@link Session#saveState(Path)}.
+     *
+     * @throws io.github.ggml4j.SessionStateException if the file is truncated, damaged, or from another model
+     * @throws StorageException                      if the file cannot be read
+     */
+    public Session restoreSession(Path file, SessionOptions sessionOptions) {
+        Objects.requireNonNull(file, "file");
+        byte[] state;
+        try {
+            state = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new StorageException("cannot read the session state " + file + ": " + e.getMessage(), e);
+        }
+        return restoreSession(state, sessionOptions);
+    }
+
+    /** A session holding a state from {@link Session#saveState()}, with default session options. */
+    public Session restoreSession(byte[] state) {
+        return restoreSession(state, SessionOptions.defaults());
+    }
+
+    /** A session holding a state from {@link Session#saveState()}. */
+    public Session restoreSession(byte[] state, SessionOptions sessionOptions) {
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(sessionOptions, "sessionOptions");
+        Engine e = engine();
+        return open(SessionStates.restore(e, state, limit(sessionOptions), sessionOptions.waitWhenFull()));
+    }
+
+    /** The positions a session may hold: its own setting, within the shared cache. */
+    private int limit(SessionOptions o) {
+        EngineOptions eo = engine().options();
+        int trained = loaded().hparams().nCtxTrain();
+        // a rolling buffer holds any length in its window; a full cache holds what its cells do
+        int cells = eo.rolling() ? Integer.MAX_VALUE : eo.cells();
+        int limit = o.contextSize() == 0 ? Math.min(cells, trained) : o.contextSize();
+        if (limit > cells) {
+            throw new ContextOverflowException("a session of " + limit + " positions does not fit the model's KV cache of "
+                    + cells + " cells; load the model with ModelOptions.withContextSize(" + limit + ") or more",
+                    limit, cells);
+        }
+        synchronized (this) {
+            if (limit > trained && !warnedTrainedContext) {
+                warnedTrainedContext = true;
+                LOG.log(System.Logger.Level.WARNING, "a context of " + limit + " positions exceeds the " + trained
+                        + " the model was trained with; quality may drop past " + trained);
+            }
+        }
+        return limit;
+    }
+
+    private Session open(Sequence seq) {
+        Engine e;
+        synchronized (this) {
+            e = engine;
+        }
+        Session s = SessionAccess.get().open(this, e, seq, owner);
+        synchronized (this) {
+            if (!closed) {
+                children.add(s);
+                return s;
+            }
+        }
+        e.release(seq);
+        throw new ResourceClosedException("model " + path.getFileName() + " is closed");
+    }
+
+    /** The engine, started on first use. */
+    private synchronized Engine engine() {
+        if (closed) {
+            throw new ResourceClosedException("model " + path.getFileName() + " is closed");
+        }
+        if (engine == null) {
+            int cells = (int) Math.min(ModelOptions.MAX_CONTEXT, ((long) options.contextSize() + 255) / 256 * 256);
+            int window = options.slidingWindow() < 0 ? loaded.hparams().slidingWindow() : options.slidingWindow();
+            boolean rolling = window > 0 && options.kvLayout() == KvLayout.ROLLING;
+            if (rolling) {
+                // blocks of exactly W slots: as many sequences as the context size holds windows, at least one
+                cells = (int) Math.max(window, (long) options.contextSize() / window * window);
+            }
+            engine = Engine.start(loaded, new EngineOptions(cells, options.batchSize(), options.threads(),
+                    options.flashAttention(), options.kvCacheType().ggmlType(), options.cachedPrompts(), window,
+                    rolling));
+        }
+        return engine;
     }
 
     public ModelInfo info() {
@@ -147,35 +284,31 @@ public final class Model implements AutoCloseable {
         return loaded;
     }
 
-    private synchronized void track(AutoCloseable child) {
-        if (closed) {
-            throw new ResourceClosedException("model " + path.getFileName() + " is closed");
-        }
-        children.add(child);
-    }
-
-    private synchronized void untrack(AutoCloseable child) {
-        children.remove(child);
-    }
-
     /** Closes every session of this model (waiting for running computations to stop), then frees the weights. */
     @Override
     public void close() {
-        List<AutoCloseable> open;
+        List<Session> open;
         synchronized (this) {
             if (closed) {
                 return;
             }
-            closed = true;
             open = new ArrayList<>(children);
-            children.clear();
         }
-        for (AutoCloseable c : open) {
+        for (Session c : open) {
             try {
                 c.close();
-            } catch (Exception e) {
+            } catch (RuntimeException e) {
                 // a session that fails to close must not keep the weights alive
             }
+        }
+        Engine e;
+        synchronized (this) {
+            closed = true;
+            e = engine;
+            children.clear();
+        }
+        if (e != null) {
+            e.close();
         }
         loaded.close();
     }

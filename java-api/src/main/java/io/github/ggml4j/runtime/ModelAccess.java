@@ -3,8 +3,8 @@ package io.github.ggml4j.runtime;
 import io.github.ggml4j.model.Model;
 
 /**
- * The bridge from the exported {@link Model} facade to its native side, for ggml4j's own packages (the JDK's
- * "shared secrets" pattern): nothing native appears in Model's public API.
+ * The bridge from the exported {@link Model} facade to its native side, for ggml4j's own tools and tests
+ * (the JDK's "shared secrets" pattern): nothing native appears in Model's public API.
  */
 public final class ModelAccess {
 
@@ -13,10 +13,8 @@ public final class ModelAccess {
         /** The native model; throws ResourceClosedException after close. */
         LoadedModel loaded(Model model);
 
-        /** Registers a child (session) that the model closes first when it is closed. */
-        void track(Model model, AutoCloseable child);
-
-        void untrack(Model model, AutoCloseable child);
+        /** The model's engine, started if needed. */
+        Engine engine(Model model);
     }
 
     private static volatile Accessor accessor;

@@ -11,9 +11,11 @@ import java.util.Objects;
  * @param finishReason      why generation stopped
  * @param promptNanos       time spent evaluating the prompt
  * @param generationNanos   time spent generating
+ * @param reusedPromptTokens prompt tokens not computed because another session (or a cached prompt) of the
+ *                          same model already held them (prefix reuse); included in promptTokens
  */
 public record Generation(String text, int[] tokens, int promptTokens, FinishReason finishReason, long promptNanos,
-                         long generationNanos) {
+                         long generationNanos, int reusedPromptTokens) {
 
     public Generation {
         Objects.requireNonNull(text);

@@ -2,70 +2,72 @@ package io.github.ggml4j.session;
 
 import io.github.ggml4j.CancelledException;
 import io.github.ggml4j.ContextOverflowException;
-import io.github.ggml4j.GenerationException;
 import io.github.ggml4j.ResourceClosedException;
-import io.github.ggml4j.arch.HParams;
-import io.github.ggml4j.gguf.GgmlType;
+import io.github.ggml4j.StorageException;
 import io.github.ggml4j.model.Model;
-import io.github.ggml4j.runtime.Decoder;
-import io.github.ggml4j.runtime.LoadedModel;
-import io.github.ggml4j.runtime.ModelAccess;
-import io.github.ggml4j.tokenizer.StreamingDecoder;
+import io.github.ggml4j.runtime.Engine;
+import io.github.ggml4j.runtime.Sequence;
+import io.github.ggml4j.runtime.SessionAccess;
+import io.github.ggml4j.runtime.SessionStates;
 import io.github.ggml4j.tokenizer.Tokenizer;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+import java.io.IOException;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A conversation state over a {@link Model}: its own KV cache, compute buffers and threads. One thread at a
- * time uses a session (calls are serialized); many sessions may run at once on one model.
+ * A handle on one sequence of a {@link Model}: its positions in the model's shared KV cache and its token
+ * history. Sessions are made by {@link Model#newSession}, {@link #fork()} and {@link Model#restoreSession};
+ * the model's engine batches the work of all its sessions together, so many sessions on many threads cost
+ * little more than one. One thread at a time uses a session (calls are serialized).
  *
  * {@snippet :
  * try (Session s = model.newSession(SessionOptions.defaults().withContextSize(2048))) {
  *     Generation g = s.generate("The capital of France is", GenerateOptions.greedy(16));
  *     System.out.println(g.text());
+ *     try (Session other = s.fork()) {         // shares the cells, copies nothing
+ *         other.generate(" and of Italy", GenerateOptions.greedy(8), null);
+ *     }
  * }
  * }
  */
 public final class Session implements AutoCloseable {
 
+    static {
+        SessionAccess.register(Session::new);
+    }
+
     private final Model model;
-    private final LoadedModel loaded;
-    private final Decoder decoder;
+    private final Engine engine;
+    private final Sequence seq;
+    private final SessionAccess.Owner owner;
+    private final int vocabularySize;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closing;
+    private volatile boolean cancelRequested;
     private boolean closed;
-    private int logitRows;
+    private Generator stream;
 
-    /** A session on {@code model}; the same as {@link Model#newSession(SessionOptions)}. */
-    public Session(Model model, SessionOptions options) {
-        this.model = Objects.requireNonNull(model, "model");
-        Objects.requireNonNull(options, "options");
-        ModelAccess.Accessor access = ModelAccess.get();
-        this.loaded = access.loaded(model);
-        HParams hp = loaded.hparams();
-        int ctx = options.contextSize() == 0 ? Math.min(4096, hp.nCtxTrain()) : options.contextSize();
-        // tracked before the decoder is built, and built under the session lock: a Model.close() on another
-        // thread then waits for construction to end instead of freeing the weights the graph is built from
-        lock.lock();
-        try {
-            access.track(model, this);
-            try {
-                this.decoder = new Decoder(loaded, new Decoder.Options(ctx, Math.min(options.batchSize(), ctx),
-                        options.threads(), options.flashAttention(), GgmlType.fromName(options.kvCacheType())));
-            } catch (RuntimeException | Error e) {
-                closed = true;
-                access.untrack(model, this);
-                throw e;
-            }
-        } finally {
-            lock.unlock();
-        }
+    private Session(Model model, Engine engine, Sequence seq, SessionAccess.Owner owner) {
+        this.model = model;
+        this.engine = engine;
+        this.seq = seq;
+        this.owner = owner;
+        this.vocabularySize = engine.model().hparams().nVocab();
     }
 
     /** The model this session belongs to. */
@@ -75,7 +77,7 @@ public final class Session implements AutoCloseable {
 
     /** Positions this session can hold. */
     public int contextSize() {
-        return decoder.cache().capacity();
+        return seq.limit();
     }
 
     /** Positions in use: the position the next token gets. */
@@ -83,7 +85,18 @@ public final class Session implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            return decoder.cache().used();
+            return seq.position();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The tokens this session holds, one per position (prompts and generated tokens alike). */
+    public int[] tokens() {
+        lock.lock();
+        try {
+            ensureOpen();
+            return seq.tokens();
         } finally {
             lock.unlock();
         }
@@ -92,19 +105,65 @@ public final class Session implements AutoCloseable {
     /**
      * Appends tokens to the context and evaluates them; afterwards {@link #logits()} holds the last token's.
      *
-     * @throws ContextOverflowException if they do not fit the remaining context
+     * @throws ContextOverflowException if they do not fit the remaining context, or the model's shared KV cache
+     *                                  is full (unless the session waits for room)
      * @throws IllegalArgumentException if an id is outside the vocabulary
      * @throws CancelledException       if {@link #cancel()} was called meanwhile (the context is left as before)
      */
     public void evaluate(int... tokens) {
+        decode(tokens, false);
+    }
+
+    /**
+     * As {@link #evaluate}, returning the logits after every token (row i follows token i), for scoring and
+     * perplexity.
+     */
+    public float[][] evaluateAll(int... tokens) {
+        return decode(tokens, true);
+    }
+
+    private float[][] decode(int[] tokens, boolean allRows) {
         Objects.requireNonNull(tokens, "tokens");
         lock.lock();
         try {
-            decoder.clearCancel(); // before ensureOpen: a close() racing with this call is then never missed
+            cancelRequested = false;
             ensureOpen();
-            run(() -> logitRows = decoder.evaluate(tokens, 0, tokens.length, false));
+            ensureNoStream();
+            check(tokens);
+            return engine.decode(seq, tokens.clone(), allRows);
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void checkPrompt(int[] promptTokens) {
+        if (promptTokens.length == 0) {
+            if (seq.lastOutput() == null) {
+                throw new IllegalArgumentException("the prompt has no tokens and there are no logits to continue from");
+            }
+            return;
+        }
+        int free = seq.limit() - seq.position();
+        if (promptTokens.length > free) {
+            throw new ContextOverflowException("the prompt has " + promptTokens.length + " tokens but only " + free
+                    + " of " + seq.limit() + " context positions are free", promptTokens.length, free);
+        }
+        check(promptTokens);
+    }
+
+    private void check(int[] tokens) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("nothing to evaluate");
+        }
+        for (int t : tokens) {
+            if (t < 0 || t >= vocabularySize) {
+                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + vocabularySize + ")");
+            }
+        }
+        int used = seq.position();
+        if (used + tokens.length > seq.limit()) {
+            throw new ContextOverflowException(tokens.length + " tokens do not fit: " + used + " of " + seq.limit()
+                    + " context positions are in use", used + tokens.length, seq.limit());
         }
     }
 
@@ -113,8 +172,7 @@ public final class Session implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            requireLogits();
-            return decoder.logits(logitRows - 1);
+            return requireLogits().clone();
         } finally {
             lock.unlock();
         }
@@ -122,24 +180,24 @@ public final class Session implements AutoCloseable {
 
     /**
      * A read-only view of the last token's logits without copying. Valid until the next call that evaluates
-     * tokens or closes the session; reading it later gives undefined values or a {@link IllegalStateException}.
+     * tokens on this session; reading it later may give the next token's logits.
      */
     public FloatBuffer logitsView() {
         lock.lock();
         try {
             ensureOpen();
-            requireLogits();
-            MemorySegment seg = decoder.logitsSegment(logitRows - 1);
-            return seg.asByteBuffer().order(ByteOrder.nativeOrder()).asReadOnlyBuffer().asFloatBuffer();
+            return FloatBuffer.wrap(requireLogits()).asReadOnlyBuffer();
         } finally {
             lock.unlock();
         }
     }
 
-    private void requireLogits() {
-        if (logitRows == 0) {
+    private float[] requireLogits() {
+        float[] l = seq.lastOutput();
+        if (l == null) {
             throw new IllegalStateException("no logits yet: evaluate tokens first");
         }
+        return l;
     }
 
     /**
@@ -164,123 +222,188 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * Generates greedily after the given prompt tokens (appended to what the session already holds).
+     * Generates greedily after the given prompt tokens (appended to what the session already holds). An empty
+     * prompt continues from the last evaluated token's logits (after {@link #evaluate}, {@link #fork()} or a
+     * restore).
      *
      * @param listener receives each token as it is generated; may be null
      */
     public Generation generate(int[] promptTokens, GenerateOptions options, TokenListener listener) {
         Objects.requireNonNull(promptTokens, "promptTokens");
         Objects.requireNonNull(options, "options");
-        if (promptTokens.length == 0) {
-            throw new IllegalArgumentException("the prompt has no tokens");
-        }
         lock.lock();
         try {
-            decoder.clearCancel();
+            cancelRequested = false;
             ensureOpen();
-            return run(() -> generateLocked(promptTokens, options, listener));
+            ensureNoStream();
+            checkPrompt(promptTokens);
+            return generateLocked(promptTokens.clone(), options, listener);
         } finally {
+            seq.generating(false);
             lock.unlock();
         }
     }
 
     private Generation generateLocked(int[] prompt, GenerateOptions options, TokenListener listener) {
-        int free = decoder.cache().capacity() - decoder.cache().used();
-        if (prompt.length > free) {
-            throw new ContextOverflowException("the prompt has " + prompt.length + " tokens but only " + free + " of "
-                    + decoder.cache().capacity() + " context positions are free", prompt.length, free);
-        }
-        long t0 = System.nanoTime();
-        logitRows = decoder.evaluate(prompt, 0, prompt.length, false);
-        long t1 = System.nanoTime();
-        int[] out = new int[Math.min(options.maxTokens(), 1024)];
-        int n = 0;
-        FinishReason reason = FinishReason.MAX_TOKENS;
-        int[] one = new int[1];
-        Tokenizer tokenizer = loaded.tokenizer().orElse(null);
-        StreamingDecoder text = tokenizer == null ? null : tokenizer.streamingDecoder(true);
+        Generator g = generator(prompt, options);
         StringBuilder produced = new StringBuilder();
-        StopMatcher stops = new StopMatcher(options.stop());
         while (true) {
-            int next = argmax(decoder.logitsSegment(logitRows - 1));
-            if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
-                reason = FinishReason.END_OF_GENERATION;
-                break;
+            Token t = g.advance();
+            produced.append(t.text());
+            if (listener != null && (!t.isEnd() || !t.text().isEmpty())) {
+                listener.onToken(t.id(), t.text());
             }
-            if (n == out.length) {
-                out = Arrays.copyOf(out, Math.min(options.maxTokens(), out.length * 2));
-            }
-            out[n++] = next;
-            String piece = text == null ? "" : text.next(next);
-            String emitted = stops.accept(piece);
-            produced.append(emitted);
-            if (listener != null) {
-                listener.onToken(next, emitted);
-            }
-            if (stops.matched()) {
-                reason = FinishReason.STOP_STRING;
-                break;
-            }
-            if (n >= options.maxTokens()) {
-                break;
-            }
-            if (decoder.cache().used() >= decoder.cache().capacity()) {
-                reason = FinishReason.CONTEXT_FULL;
-                break;
-            }
-            if (closing) {
-                throw new ResourceClosedException("session closed during generation");
-            }
-            if (decoder.cancelRequested()) {
-                // requested between steps (e.g. from the listener): the next compute would not see it soon
-                throw new CancelledException("generation cancelled after " + n + " tokens");
-            }
-            one[0] = next;
-            logitRows = decoder.evaluate(one, 0, 1, false);
-        }
-        if (!stops.matched()) {
-            String tail = stops.finish(text == null ? "" : text.finish());
-            produced.append(tail);
-            if (listener != null && !tail.isEmpty()) {
-                listener.onToken(-1, tail);
+            if (t.isEnd()) {
+                return g.result(produced.toString(), t.finishReason());
             }
         }
-        long t2 = System.nanoTime();
-        return new Generation(produced.toString(), Arrays.copyOf(out, n), prompt.length, reason, t1 - t0, t2 - t1);
+    }
+
+    private Generator generator(int[] prompt, GenerateOptions options) {
+        return new Generator(engine, seq, prompt, options, model.hasTokenizer() ? model.tokenizer() : null,
+                () -> closing, () -> cancelRequested);
     }
 
     /**
-     * The most likely token; ties go to the lowest id. Non-finite logits mean broken weights (NaN/Inf) and stop
-     * generation instead of emitting garbage.
+     * Generates after the prompt lazily, one token per element the stream is asked for, ending with an element
+     * that carries the {@link FinishReason}. Closing the stream stops generation (what was evaluated stays in
+     * the context). While it is open the session takes no other work; use it on one thread.
+     *
+     * {@snippet :
+     * try (Stream<Token> tokens = session.stream("Once upon a time", GenerateOptions.greedy(64))) {
+     *     tokens.forEach(t -> System.out.print(t.text()));
+     * }
+     * }
+     *
+     * @throws ContextOverflowException if the prompt does not fit the remaining context
      */
-    static int argmax(MemorySegment logits) {
-        long n = logits.byteSize() / 4;
-        int best = -1;
-        float bestValue = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            float v = logits.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (!Float.isFinite(v)) {
-                throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + i
-                        + "; its weights are probably broken (NaN or Inf)");
-            }
-            if (best < 0 || v > bestValue) {
-                best = i;
-                bestValue = v;
-            }
+    public Stream<Token> stream(String prompt, GenerateOptions options) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(options, "options");
+        boolean addSpecial = options.addSpecial() && position() == 0;
+        return stream(model.tokenizer().encode(prompt, addSpecial, options.parseSpecial()), options);
+    }
+
+    /** As {@link #stream(String, GenerateOptions)} after prompt tokens (empty: continue from the last logits). */
+    public Stream<Token> stream(int[] promptTokens, GenerateOptions options) {
+        Objects.requireNonNull(promptTokens, "promptTokens");
+        Objects.requireNonNull(options, "options");
+        Generator g;
+        lock.lock();
+        try {
+            cancelRequested = false;
+            ensureOpen();
+            ensureNoStream();
+            checkPrompt(promptTokens);
+            g = generator(promptTokens.clone(), options);
+            stream = g;
+        } finally {
+            lock.unlock();
         }
-        return best;
+        Iterator<Token> it = new Iterator<>() {
+            private Token next;
+
+            @Override
+            public boolean hasNext() {
+                if (next == null) {
+                    lock.lock();
+                    try {
+                        if (stream != g) {
+                            return false; // closed, or ended
+                        }
+                        ensureOpen();
+                        next = g.advance();
+                        if (next == null || next.isEnd()) {
+                            stream = null;
+                        }
+                    } catch (RuntimeException e) {
+                        stream = null;
+                        seq.generating(false);
+                        throw e;
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+                return next != null;
+            }
+
+            @Override
+            public Token next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Token t = next;
+                next = null;
+                return t;
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL),
+                false).onClose(() -> {
+                    lock.lock();
+                    try {
+                        if (stream == g) {
+                            stream = null;
+                            seq.generating(false);
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                });
+    }
+
+    /**
+     * The best continuation by beam search: {@code width} hypotheses kept each step, all decoded in the same
+     * batch, sharing their common cells through forks. Afterwards the session holds the prompt and the best
+     * continuation (its cells shared with the winning beam, not recomputed).
+     *
+     * @throws ContextOverflowException if the prompt and {@code maxTokens} do not fit the remaining context
+     */
+    public Generation beamSearch(int[] promptTokens, BeamOptions options) {
+        Objects.requireNonNull(promptTokens, "promptTokens");
+        Objects.requireNonNull(options, "options");
+        lock.lock();
+        try {
+            cancelRequested = false;
+            ensureOpen();
+            ensureNoStream();
+            checkPrompt(promptTokens);
+            int need = promptTokens.length + options.maxTokens();
+            if (seq.position() + need > seq.limit()) {
+                throw new ContextOverflowException("the prompt and " + options.maxTokens() + " tokens need " + need
+                        + " positions but " + (seq.limit() - seq.position()) + " are free", need,
+                        seq.limit() - seq.position());
+            }
+            Tokenizer tokenizer = model.hasTokenizer() ? model.tokenizer() : null;
+            long t0 = System.nanoTime();
+            if (promptTokens.length > 0) {
+                engine.decode(seq, promptTokens.clone(), false);
+            }
+            long t1 = System.nanoTime();
+            try (BeamSearch search = new BeamSearch(engine, tokenizer, options)) {
+                BeamSearch.Hypothesis best = search.run(seq);
+                if (best.tokens().length > 0) {
+                    engine.decode(seq, best.tokens(), false); // shares the winning beam's cells
+                }
+                String text = tokenizer == null ? "" : tokenizer.decode(best.tokens());
+                return new Generation(text, best.tokens(), promptTokens.length,
+                        best.ended() ? FinishReason.END_OF_GENERATION : FinishReason.MAX_TOKENS, t1 - t0,
+                        System.nanoTime() - t1, 0);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** As {@link #beamSearch(int[], BeamOptions)} after a text prompt. */
+    public Generation beamSearch(String prompt, BeamOptions options) {
+        Objects.requireNonNull(prompt, "prompt");
+        boolean addSpecial = position() == 0;
+        return beamSearch(model.tokenizer().encode(prompt, addSpecial, true), options);
     }
 
     /** Forgets the whole context. */
     public void clear() {
-        lock.lock();
-        try {
-            ensureOpen();
-            decoder.cache().clear();
-            logitRows = 0;
-        } finally {
-            lock.unlock();
-        }
+        truncate(0);
     }
 
     /** Forgets every position at or after {@code position} (to regenerate or edit the end). */
@@ -288,41 +411,94 @@ public final class Session implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            decoder.cache().truncate(position);
-            logitRows = 0;
+            ensureNoStream();
+            if (position < 0 || position > seq.position()) {
+                throw new IllegalArgumentException("cannot truncate to " + position + "; " + seq.position()
+                        + " positions are in use");
+            }
+            engine.truncate(seq, position);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Asks a running evaluation or generation on another thread to stop soon; it ends with a
-     * {@link CancelledException} and the session stays usable. Does nothing when idle.
+     * A new session holding everything this one holds (its cells are shared, not copied); each continues on
+     * its own. Close it like any session.
      */
-    public void cancel() {
-        decoder.requestCancel();
-    }
-
-    private interface Work<T> {
-        T run();
-    }
-
-    private <T> T run(Work<T> work) {
+    public Session fork() {
+        lock.lock();
         try {
-            return work.run();
-        } catch (CancelledException e) {
-            if (closing) {
-                throw new ResourceClosedException("session closed during computation");
-            }
-            throw e;
+            ensureOpen();
+            ensureNoStream();
+            return owner.adopt(engine.fork(seq, seq.limit(), seq.waitWhenFull()));
+        } finally {
+            lock.unlock();
         }
     }
 
-    private void run(Runnable work) {
-        run(() -> {
-            work.run();
-            return null;
-        });
+    /**
+     * This session's state (tokens, cache contents, last logits) as bytes, for {@link Model#restoreSession(byte[])}
+     * in this or another process with the same model file.
+     */
+    public byte[] saveState() {
+        lock.lock();
+        try {
+            ensureOpen();
+            ensureNoStream();
+            return SessionStates.save(engine, seq);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Writes {@link #saveState()} to a file atomically (a temporary file, synced, then renamed): the target is
+     * complete or absent.
+     *
+     * @throws StorageException if the file cannot be written
+     */
+    public void saveState(Path file) {
+        Objects.requireNonNull(file, "file");
+        byte[] state = saveState();
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(state);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new StorageException("cannot write the session state to " + file + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
+    /**
+     * Asks a running evaluation or generation on another thread to stop soon; it ends with a
+     * {@link CancelledException} and the session stays usable. Other sessions of the model go on. Does nothing
+     * when idle.
+     */
+    public void cancel() {
+        cancelRequested = true;
+        engine.cancel(seq, new CancelledException("cancelled"));
     }
 
     private void ensureOpen() {
@@ -331,27 +507,31 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** Work other than the open stream's own steps waits for the stream to be closed or to end. */
+    private void ensureNoStream() {
+        if (stream != null) {
+            throw new IllegalStateException("a token stream of this session is open; close it first");
+        }
+    }
+
     /**
-     * Frees the session's native resources. A computation running on another thread is cancelled and this
-     * waits for it to stop; that thread gets a {@link ResourceClosedException}.
+     * Releases the session's sequence. A computation running on another thread is stopped and this waits for
+     * it; that thread gets a {@link ResourceClosedException}. Its cells may stay cached for prefix reuse
+     * ({@link io.github.ggml4j.model.ModelOptions#cachedPrompts()}).
      */
     @Override
     public void close() {
         closing = true;
-        Decoder d = decoder; // null while a constructor on another thread is still building it
-        if (d != null) {
-            d.requestCancel();
-        }
+        engine.cancel(seq, new ResourceClosedException("session closed during computation"));
         lock.lock();
         try {
             if (closed) {
                 return;
             }
             closed = true;
-            decoder.close();
         } finally {
             lock.unlock();
         }
-        ModelAccess.get().untrack(model, this);
+        owner.closed(this, seq);
     }
 }

@@ -17,9 +17,10 @@ class ModelOptionsTest {
     void disabledBufferTypesAreUpperCasedAndKeptByOtherWithers() {
         ModelOptions o = ModelOptions.defaults().withDisabledBufferTypes(Set.of("amx", "Cpu_Repack"));
         assertEquals(Set.of("AMX", "CPU_REPACK"), o.disabledBufferTypes());
-        assertEquals(o.disabledBufferTypes(), o.withMmap(false).withRepack(false).withGpuLayers(3).disabledBufferTypes());
+        assertEquals(o.disabledBufferTypes(), o.withMmap(false).withRepack(false).withGpuLayers(3).withThreads(1).withKvLayout(KvLayout.FULL)
+                .withSlidingWindow(0).disabledBufferTypes());
         assertTrue(ModelOptions.defaults().disabledBufferTypes().isEmpty());
-        assertTrue(new ModelOptions(true, true, 0).disabledBufferTypes().isEmpty());
+        assertTrue(ModelOptions.defaults().withContextSize(512).disabledBufferTypes().isEmpty());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.ggml4j.jmh;
 
 import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.session.Session;
 import io.github.ggml4j.session.SessionOptions;
 import io.github.ggml4j.testing.SyntheticLlama;
@@ -54,8 +55,8 @@ public class DecodeBenchmark {
         String explicit = System.getProperty("ggml4j.bench.model");
         Path file = explicit != null ? Path.of(explicit)
                 : SyntheticLlama.llama(512, 4, 8, 2, 1536).withTypes(GgmlType.valueOf(type)).cached();
-        model = Model.load(file);
-        session = model.newSession(SessionOptions.defaults().withContextSize(1024).withThreads(threads));
+        model = Model.load(file, ModelOptions.defaults().withThreads(threads).withContextSize(1024).withCachedPrompts(0));
+        session = model.newSession(SessionOptions.defaults().withContextSize(1024));
         prompt = new int[128];
         for (int i = 0; i < prompt.length; i++) {
             prompt[i] = 100 + i;

@@ -304,7 +304,15 @@ public final class ReferenceLlama {
 
     /** A fresh decoding state at position 0. */
     public Session session() {
-        return new Session();
+        return new Session(0);
+    }
+
+    /** A fresh decoding state whose tokens attend to the last {@code window} positions only (sliding window). */
+    public Session session(int window) {
+        if (window <= 0) {
+            throw new IllegalArgumentException("window must be positive, got " + window);
+        }
+        return new Session(window);
     }
 
     /**
@@ -314,9 +322,11 @@ public final class ReferenceLlama {
     public final class Session {
         private final List<List<double[]>> keys = new ArrayList<>();
         private final List<List<double[]>> values = new ArrayList<>();
+        private final int window;
         private int pos;
 
-        private Session() {
+        private Session(int window) {
+            this.window = window;
             for (int l = 0; l < config.nLayer(); l++) {
                 keys.add(new ArrayList<>());
                 values.add(new ArrayList<>());
@@ -387,6 +397,7 @@ public final class ReferenceLlama {
             int hd = c.headDim();
             int group = c.nHead() / c.nHeadKv();
             int n = ks.size();
+            int first = window > 0 ? Math.max(0, n - window) : 0; // a window sees positions (p - W, p]
             double scale = c.kqScale();
             double[] out = new double[c.qDim()];
             double[] s = new double[n];
@@ -394,7 +405,7 @@ public final class ReferenceLlama {
                 int qo = hq * hd;
                 int kvo = (hq / group) * hd;
                 double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
+                for (int j = first; j < n; j++) {
                     double[] kj = ks.get(j);
                     double dot = 0;
                     for (int i = 0; i < hd; i++) {
@@ -404,11 +415,11 @@ public final class ReferenceLlama {
                     max = Math.max(max, s[j]);
                 }
                 double sum = 0;
-                for (int j = 0; j < n; j++) {
+                for (int j = first; j < n; j++) {
                     s[j] = Math.exp(s[j] - max);
                     sum += s[j];
                 }
-                for (int j = 0; j < n; j++) {
+                for (int j = first; j < n; j++) {
                     double p = s[j] / sum;
                     double[] vj = vs.get(j);
                     for (int i = 0; i < hd; i++) {

@@ -5,6 +5,8 @@ import io.github.ggml4j.Ggml4jException;
 import io.github.ggml4j.ResourceClosedException;
 import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.testing.Errors;
+import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.parity.Parity;
 import io.github.ggml4j.session.GenerateOptions;
 import io.github.ggml4j.session.Session;
@@ -50,7 +52,7 @@ class SessionCancelCloseTest {
         // F32 weights keep a 1500-token prompt busy for seconds even on a fast machine
         big = Parity.LLAMA_512.withTypes(GgmlType.F32).withTiedOutput(true).cached();
         tiny = Parity.TINY.cached();
-        tinyModel = Model.load(tiny);
+        tinyModel = Model.load(tiny, engine());
     }
 
     @AfterAll
@@ -58,8 +60,12 @@ class SessionCancelCloseTest {
         tinyModel.close();
     }
 
+    static ModelOptions engine() {
+        return ModelOptions.defaults().withContextSize(2048).withBatchSize(64).withThreads(2);
+    }
+
     static SessionOptions opts() {
-        return SessionOptions.defaults().withContextSize(2048).withBatchSize(64).withThreads(2);
+        return SessionOptions.defaults().withContextSize(2048);
     }
 
     /** Runs {@code work} on another thread; its result or exception comes back through the future. */
@@ -86,7 +92,7 @@ class SessionCancelCloseTest {
     void cancelDuringPromptEvaluation() throws Exception {
         int[] prompt = Parity.prompt(1500, 40);
         int[] shortPrompt = Parity.prompt(20, 41);
-        try (Model model = Model.load(big); Session s = model.newSession(opts())) {
+        try (Model model = Model.load(big, engine()); Session s = model.newSession(opts())) {
             CompletableFuture<Object> work = async(() -> {
                 s.evaluate(prompt);
                 return null;
@@ -106,7 +112,9 @@ class SessionCancelCloseTest {
             float[] after = s.logits();
             try (Session fresh = model.newSession(opts())) {
                 fresh.evaluate(shortPrompt);
-                assertArrayEquals(fresh.logits(), after, "the session computes as a fresh one after cancel");
+                // the fresh session's cells sit after this one's in the shared cache: only summation order differs
+                double nmse = Errors.nmse(fresh.logits(), after);
+                assertTrue(nmse <= 1e-6, "the session computes as a fresh one after cancel: NMSE " + nmse);
             }
         }
     }
@@ -165,7 +173,7 @@ class SessionCancelCloseTest {
 
     @Test
     void closingTheModelUnderAGenerationIsATypedError() throws Exception {
-        Model model = Model.load(tiny);
+        Model model = Model.load(tiny, engine());
         Session s = model.newSession(opts());
         CountDownLatch started = new CountDownLatch(3);
         CompletableFuture<Object> work = async(() -> s.generate(Parity.prompt(10, 47), GenerateOptions.greedy(2000),
@@ -185,9 +193,9 @@ class SessionCancelCloseTest {
      */
     @Test
     void closingTheModelWhileSessionsAreOpenedIsATypedError() throws Exception {
-        SessionOptions small = SessionOptions.defaults().withContextSize(64).withThreads(1);
+        SessionOptions small = SessionOptions.defaults().withContextSize(64);
         for (int i = 0; i < 40; i++) {
-            Model model = Model.load(tiny);
+            Model model = Model.load(tiny, ModelOptions.defaults().withContextSize(256).withThreads(1));
             CompletableFuture<Object> work = async(() -> {
                 while (true) {
                     try (Session s = model.newSession(small)) {

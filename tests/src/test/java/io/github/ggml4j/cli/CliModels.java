@@ -6,6 +6,7 @@ import io.github.ggml4j.gguf.GgufTensorInfo;
 import io.github.ggml4j.gguf.GgufWriter;
 import io.github.ggml4j.gguf.TensorSource;
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.parity.Parity;
 import io.github.ggml4j.session.GenerateOptions;
 import io.github.ggml4j.session.Session;
@@ -56,8 +57,8 @@ final class CliModels {
             return file;
         }
         int[] generated;
-        try (Model m = Model.load(base);
-             Session s = m.newSession(SessionOptions.defaults().withThreads(1).withContextSize(128))) {
+        try (Model m = Model.load(base, ModelOptions.defaults().withThreads(1).withContextSize(256));
+             Session s = m.newSession(SessionOptions.defaults().withContextSize(128))) {
             generated = s.generate(EOS_PROMPT, GenerateOptions.greedy(32)).tokens();
         }
         int target = firstNewTokenFrom(generated, 8);

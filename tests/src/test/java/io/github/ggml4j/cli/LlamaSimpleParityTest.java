@@ -1,6 +1,7 @@
 package io.github.ggml4j.cli;
 
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.session.FinishReason;
 import io.github.ggml4j.session.GenerateOptions;
 import io.github.ggml4j.session.Generation;
@@ -68,8 +69,8 @@ class LlamaSimpleParityTest {
     static Ours ours(Case c) {
         return OURS.computeIfAbsent(c.name(), k -> {
             Path file = c.model().get();
-            try (Model m = Model.load(file);
-                 Session s = m.newSession(SessionOptions.defaults().withThreads(1).withContextSize(512))) {
+            try (Model m = Model.load(file, ModelOptions.defaults().withThreads(1).withContextSize(512));
+                 Session s = m.newSession(SessionOptions.defaults().withContextSize(512))) {
                 Tokenizer t = m.tokenizer();
                 // what llama-simple tokenizes (add_special, parse_special) and echoes (pieces with special text)
                 int[] promptTokens = t.encode(c.prompt(), true, true);

@@ -1,6 +1,7 @@
 package io.github.ggml4j.parity;
 
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.session.FinishReason;
 import io.github.ggml4j.session.GenerateOptions;
 import io.github.ggml4j.session.Generation;
@@ -8,6 +9,7 @@ import io.github.ggml4j.session.Session;
 import io.github.ggml4j.session.SessionOptions;
 import io.github.ggml4j.testing.SyntheticLlama;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -39,17 +41,30 @@ public final class Parity {
         return p;
     }
 
-    public static SessionOptions options(boolean flashAttention) {
-        return SessionOptions.defaults().withContextSize(CTX).withBatchSize(512).withThreads(2)
-                .withFlashAttention(flashAttention);
+    /** The engine settings of the parity runs (llama.cpp's harness gets the same context and batch). */
+    public static ModelOptions options(boolean flashAttention) {
+        return ModelOptions.defaults().withContextSize(CTX).withBatchSize(512).withThreads(2)
+                .withFlashAttention(flashAttention).withCachedPrompts(0);
+    }
+
+    /** A session of the whole parity context. */
+    public static SessionOptions session() {
+        return SessionOptions.defaults().withContextSize(CTX);
+    }
+
+    /** Loads {@code file} with {@code options} and runs {@link #run(Model, int[], int)}. */
+    public static Ggml4jResult run(Path file, ModelOptions options, int[] prompt, int nPredict) {
+        try (Model model = Model.load(file, options)) {
+            return run(model, prompt, nPredict);
+        }
     }
 
     /** What ggml4j computes for a prompt: its last logits, and a greedy continuation from a cleared context. */
     public record Ggml4jResult(float[] logits, Generation generation) {
     }
 
-    public static Ggml4jResult run(Model model, SessionOptions options, int[] prompt, int nPredict) {
-        try (Session s = model.newSession(options)) {
+    public static Ggml4jResult run(Model model, int[] prompt, int nPredict) {
+        try (Session s = model.newSession(session())) {
             s.evaluate(prompt);
             float[] logits = s.logits();
             s.clear();

@@ -1,7 +1,7 @@
 package io.github.ggml4j.parity;
 
 import io.github.ggml4j.model.Model;
-import io.github.ggml4j.session.SessionOptions;
+import io.github.ggml4j.model.KvCacheType;
 import io.github.ggml4j.testing.Errors;
 import io.github.ggml4j.testing.ReferenceLlama;
 import io.github.ggml4j.testing.SyntheticLlama;
@@ -54,11 +54,8 @@ class ParityFloat64Test {
         double[] expected = ref.lastLogits(PROMPT);
         int[] expectedTokens = ref.greedy(PROMPT, N_PREDICT);
 
-        SessionOptions opts = Parity.options(fa).withKvCacheType("f32");
-        Parity.Ggml4jResult got;
-        try (Model model = Model.load(file)) {
-            got = Parity.run(model, opts, PROMPT, N_PREDICT);
-        }
+        Parity.Ggml4jResult got = Parity.run(file, Parity.options(fa).withKvCacheType(KvCacheType.F32), PROMPT,
+                N_PREDICT);
         double nmse = Errors.nmse(expected, got.logits());
         System.out.println("float64 reference " + spec.arch() + " fa=" + (fa ? 1 : 0) + ": logits NMSE "
                 + Parity.fmt(nmse) + ", greedy " + Arrays.toString(expectedTokens));
@@ -80,10 +77,7 @@ class ParityFloat64Test {
         Path file = spec.cached();
         double[] expected = new ReferenceLlama(spec.referenceConfig(), SyntheticLlama.readWeights(file))
                 .lastLogits(PROMPT);
-        float[] got;
-        try (Model model = Model.load(file)) {
-            got = Parity.run(model, Parity.options(true).withKvCacheType(kvType), PROMPT, 1).logits();
-        }
+        float[] got = Parity.run(file, Parity.options(true).withKvCacheType(KvCacheType.of(kvType)), PROMPT, 1).logits();
         double nmse = Errors.nmse(expected, got);
         System.out.println("float64 reference, " + kvType + " KV cache: logits NMSE " + Parity.fmt(nmse));
         double bound = switch (kvType) {

@@ -28,10 +28,7 @@ class ParityLongContextTest {
         int nPredict = 24;
         assertTrue(prompt.length < KvCache.PAD && prompt.length + nPredict > KvCache.PAD);
         LlamaCpp.Result ref = LlamaCpp.run(file, prompt, nPredict, Parity.CTX, 64, fa);
-        Parity.Ggml4jResult got;
-        try (Model model = Model.load(file)) {
-            got = Parity.run(model, Parity.options(fa).withBatchSize(64), prompt, nPredict);
-        }
+        Parity.Ggml4jResult got = Parity.run(file, Parity.options(fa).withBatchSize(64), prompt, nPredict);
         double nmse = Errors.nmse(ref.logits(), got.logits());
         System.out.println("250-token prompt in batches of 64 + 24 tokens across cell 256, fa=" + (fa ? 1 : 0)
                 + ": logits NMSE " + Parity.fmt(nmse));
@@ -48,10 +45,11 @@ class ParityLongContextTest {
         Path file = Parity.LLAMA_512.withTypes(GgmlType.Q4_0).withEmbdType(GgmlType.Q8_0).cached();
         int[] prompt = Parity.prompt(20, 91);
         float[] ref = LlamaCpp.run(file, prompt, 0, Parity.CTX, 512, true).logits();
-        for (ModelOptions o : new ModelOptions[] {ModelOptions.defaults().withMmap(false),
-                ModelOptions.defaults().withRepack(false), ModelOptions.defaults().withMmap(false).withRepack(false)}) {
+        ModelOptions base = Parity.options(true);
+        for (ModelOptions o : new ModelOptions[] {base.withMmap(false), base.withRepack(false),
+                base.withMmap(false).withRepack(false)}) {
             try (Model model = Model.load(file, o)) {
-                double nmse = Errors.nmse(ref, Parity.run(model, Parity.options(true), prompt, 1).logits());
+                double nmse = Errors.nmse(ref, Parity.run(model, prompt, 1).logits());
                 System.out.println("Q4_0 " + o + ": logits NMSE vs llama.cpp " + Parity.fmt(nmse));
                 assertTrue(nmse <= 1e-3, o + ": NMSE " + nmse);
             }

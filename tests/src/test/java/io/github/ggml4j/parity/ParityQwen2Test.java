@@ -25,25 +25,18 @@ class ParityQwen2Test {
     static final int N_PREDICT = 32;
     static final int[] PROMPT = Parity.prompt(20, 11);
 
-    static Model model;
     static Path file;
 
     @BeforeAll
     static void load() {
         file = SPEC.cached();
-        model = Model.load(file);
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
     }
 
     @ParameterizedTest(name = "flashAttention={0}")
     @ValueSource(booleans = {false, true})
     void logitsAndGreedyMatchLlamaCpp(boolean fa) {
         LlamaCpp.Result ref = LlamaCpp.run(file, PROMPT, N_PREDICT, Parity.CTX, 512, fa);
-        Parity.Ggml4jResult got = Parity.run(model, Parity.options(fa), PROMPT, N_PREDICT);
+        Parity.Ggml4jResult got = Parity.run(file, Parity.options(fa), PROMPT, N_PREDICT);
         assertEquals(SPEC.nVocab(), ref.logits().length, "llama.cpp's n_vocab");
         assertEquals(ref.logits().length, got.logits().length, "n_vocab");
         double nmse = Errors.nmse(ref.logits(), got.logits());

@@ -1,0 +1,39 @@
+package io.github.ggml4j.memory;
+
+import java.lang.foreign.MemorySegment;
+import java.util.function.Consumer;
+
+/**
+ * A memory that attention layers read keys and values from (the unified KV cache today; a rolling buffer for
+ * sliding-window attention later). The graph toolkit's attention goes through this and nothing else.
+ */
+public interface KvStore {
+
+    /**
+     * The keys, values and mask attention reads for layer {@code il}.
+     *
+     * @param k    [head_dim, n_head_kv, n_kv]
+     * @param v    [head_dim_v, n_head_kv, n_kv], or [n_kv, n_head_kv, head_dim_v] when {@code transposed}
+     * @param mask [n_kv, n_tokens]
+     * @param after nodes to add once attention is built (writes that must follow its reads)
+     */
+    record Views(MemorySegment k, MemorySegment v, MemorySegment mask, boolean transposed,
+                 java.util.List<MemorySegment> after) {
+
+        public Views(MemorySegment k, MemorySegment v, MemorySegment mask, boolean transposed) {
+            this(k, v, mask, transposed, java.util.List.of());
+        }
+    }
+
+    /**
+     * Adds to the graph the writes of this micro-batch's K and V of layer {@code il} into the cells it was
+     * placed in, and returns views of every attended cell.
+     *
+     * @param ctx    the graph's ggml context
+     * @param expand adds a node to the graph
+     * @param k      [head_dim, n_head_kv, n_tokens], already rotated
+     * @param v      [head_dim_v, n_head_kv, n_tokens]
+     */
+    Views storeAndView(MemorySegment ctx, Consumer<MemorySegment> expand, GraphInputs inputs, int il,
+                       MemorySegment k, MemorySegment v);
+}

@@ -1,0 +1,309 @@
+package io.github.ggml4j.runtime;
+
+import io.github.ggml4j.NativeException;
+import io.github.ggml4j.arch.GraphBuilder;
+import io.github.ggml4j.arch.HParams;
+import io.github.ggml4j.gguf.GgmlType;
+import io.github.ggml4j.internal.ggml.GgmlLib;
+import io.github.ggml4j.memory.Memory;
+import io.github.ggml4j.memory.MemorySpec;
+import io.github.ggml4j.nativ.NativeStatus;
+import io.github.ggml4j.nativ.Tensors;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The native side of a model's engine: the backends (one CPU backend with its thread count, GPUs when layers
+ * are offloaded), one scheduler, the memory, the current graph and the host staging buffers. Runs one
+ * micro-batch at a time; only the engine's thread calls it.
+ *
+ * <p>The graph shape (tokens, attended cells, outputs) is the reuse key, so consecutive decode steps reuse one
+ * graph and its allocation, as llama.cpp does. Compute buffers are reserved once for the largest graph.
+ */
+final class Compute implements AutoCloseable {
+
+    private final LoadedModel model;
+    private final HParams hp;
+    private final EngineOptions options;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment cpuBackend;
+    private final List<MemorySegment> gpuBackends = new ArrayList<>();
+    private final MemorySegment sched;
+    private final Memory memory;
+    private final MemorySegment cancelFlag;
+    private final MemorySegment tokensHost;
+    private final MemorySegment posHost;
+    private final MemorySegment outIdsHost;
+    private Arena outputArena;
+    private MemorySegment outputHost;
+    private int outputWidth;
+    private GraphBuilder current;
+    private int graphBuilds;
+    private int graphReuses;
+    private boolean closed;
+
+    Compute(LoadedModel model, EngineOptions options) {
+        this.model = model;
+        this.hp = model.hparams();
+        this.options = options;
+        requireWholeBlocksPerHead(hp, options.kvType());
+        Devices devices = Devices.get();
+        MemorySegment sched0 = MemorySegment.NULL;
+        MemorySegment cpu0 = MemorySegment.NULL;
+        Memory memory0 = null;
+        try {
+            MemorySegment[] layerBufts = new MemorySegment[hp.nLayer()];
+            MemorySegment gpu = null;
+            if (model.placement().gpuLayers() > 0 && !devices.gpus().isEmpty()) {
+                gpu = devices.gpus().get(0);
+                MemorySegment b = GgmlLib.ggml_backend_dev_init(gpu, MemorySegment.NULL);
+                if (b.equals(MemorySegment.NULL)) {
+                    throw new NativeException("cannot start the backend of " + Devices.name(gpu));
+                }
+                gpuBackends.add(b);
+            }
+            for (int il = 0; il < hp.nLayer(); il++) {
+                layerBufts[il] = gpu != null && model.placement().offloads(il, hp.nLayer())
+                        ? GgmlLib.ggml_backend_dev_buffer_type(gpu) : devices.cpuBuft();
+            }
+            cpu0 = GgmlLib.ggml_backend_dev_init(devices.cpu(), MemorySegment.NULL);
+            if (cpu0.equals(MemorySegment.NULL)) {
+                throw new NativeException("cannot start the CPU backend");
+            }
+            NativeStatus.check(GgmlLib.ggml4j_backend_set_n_threads(cpu0, options.threads()), "setting CPU threads");
+            this.cancelFlag = arena.allocate(ValueLayout.JAVA_INT);
+            NativeStatus.check(GgmlLib.ggml4j_backend_set_cancel_flag(cpu0, cancelFlag), "installing the cancel hook");
+            for (MemorySegment g : gpuBackends) {
+                // GPU backends have no cancel hook; the CPU part of the graph still honours it
+                GgmlLib.ggml4j_backend_set_cancel_flag(g, cancelFlag);
+            }
+            memory0 = model.recipe().newMemory(spec(layerBufts));
+
+            int nBackends = gpuBackends.size() + 1;
+            MemorySegment backends = arena.allocate(ValueLayout.ADDRESS, nBackends);
+            for (int i = 0; i < gpuBackends.size(); i++) {
+                backends.setAtIndex(ValueLayout.ADDRESS, i, gpuBackends.get(i));
+            }
+            backends.setAtIndex(ValueLayout.ADDRESS, nBackends - 1, cpu0);
+            sched0 = GgmlLib.ggml_backend_sched_new(backends, MemorySegment.NULL, nBackends, model.maxGraphNodes(),
+                    false, true);
+            if (sched0.equals(MemorySegment.NULL)) {
+                throw new NativeException("cannot create the backend scheduler");
+            }
+        } catch (RuntimeException e) {
+            if (memory0 != null) {
+                memory0.close();
+            }
+            if (!sched0.equals(MemorySegment.NULL)) {
+                GgmlLib.ggml_backend_sched_free(sched0);
+            }
+            if (!cpu0.equals(MemorySegment.NULL)) {
+                GgmlLib.ggml_backend_free(cpu0);
+            }
+            gpuBackends.forEach(GgmlLib::ggml_backend_free);
+            arena.close();
+            throw e;
+        }
+        this.cpuBackend = cpu0;
+        this.memory = memory0;
+        this.sched = sched0;
+        int ub = options.ubatchSize();
+        tokensHost = arena.allocate(4L * ub, 64);
+        posHost = arena.allocate(4L * ub, 64);
+        outIdsHost = arena.allocate(4L * ub, 64);
+        try {
+            reserve();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The memory this model's recipe keeps, sized by the engine options. */
+    MemorySpec spec(MemorySegment[] layerBufts) {
+        return new MemorySpec(hp, options.cells(), options.ubatchSize(), options.kvType(), options.flashAttention(),
+                layerBufts, options.slidingWindow(), options.rolling());
+    }
+
+    /**
+     * A quantized cache is read per head, so each head must be whole blocks; otherwise the attention views cut
+     * blocks apart and produce NaN (llama.cpp refuses such a context the same way).
+     */
+    static void requireWholeBlocksPerHead(HParams hp, GgmlType kvType) {
+        int block = kvType.blockSize();
+        if (hp.nEmbdHeadK() % block != 0 || hp.nEmbdHeadV() % block != 0) {
+            throw new IllegalArgumentException("a " + kvType.ggmlName() + " KV cache stores blocks of " + block
+                    + " values, which do not divide this model's head width (" + hp.nEmbdHeadK() + " for K, "
+                    + hp.nEmbdHeadV() + " for V); use f16 or f32");
+        }
+    }
+
+    /** Sizes the compute buffers once for the largest graph, so decode steps never reallocate them. */
+    private void reserve() {
+        int ub = options.ubatchSize();
+        Memory.Slots worst = memory.worstCase(ub);
+        try (GraphBuilder g = build(new GraphBuilder.Shape(ub, worst.attended(), ub, options.flashAttention(),
+                worst.layout()))) {
+            if (!GgmlLib.ggml_backend_sched_reserve(sched, g.graph())) {
+                throw new NativeException("cannot allocate compute buffers (" + memory.capacity() + " cells, micro-batch "
+                        + ub + ")");
+            }
+        }
+        GgmlLib.ggml_backend_sched_reset(sched);
+    }
+
+    private GraphBuilder build(GraphBuilder.Shape shape) {
+        GraphBuilder g = new GraphBuilder(model.maxGraphNodes(), hp, memory, shape);
+        try {
+            g.finish(model.recipe().build(g, model.weights()));
+            return g;
+        } catch (RuntimeException e) {
+            g.close();
+            throw e;
+        }
+    }
+
+    Memory memory() {
+        return memory;
+    }
+
+    int graphBuilds() {
+        return graphBuilds;
+    }
+
+    int graphReuses() {
+        return graphReuses;
+    }
+
+    /** Makes a running compute stop at its next node boundary; cleared by {@link #clearCancel()}. */
+    void requestCancel() {
+        if (!closed) {
+            cancelFlag.set(ValueLayout.JAVA_INT, 0, 1);
+        }
+    }
+
+    void clearCancel() {
+        cancelFlag.set(ValueLayout.JAVA_INT, 0, 0);
+    }
+
+    /**
+     * Computes a placed micro-batch. Afterwards {@link #output} reads its output rows (in batch order).
+     *
+     * @throws io.github.ggml4j.CancelledException when {@link #requestCancel} stopped it
+     */
+    void run(Batch batch, Memory.Slots slots) {
+        int n = batch.size();
+        int nOut = batch.outputCount();
+        GraphBuilder.Shape shape = new GraphBuilder.Shape(n, slots.attended(), nOut, options.flashAttention(),
+                slots.layout());
+        if (current != null && current.shape().equals(shape)) {
+            graphReuses++;
+        } else {
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+            GgmlLib.ggml_backend_sched_reset(sched);
+            current = build(shape);
+            graphBuilds++;
+            if (!GgmlLib.ggml_backend_sched_alloc_graph(sched, current.graph())) {
+                current.close();
+                current = null;
+                throw new NativeException("cannot allocate the graph for " + n + " tokens");
+            }
+        }
+        fillInputs(batch, slots);
+        NativeStatus.check(GgmlLib.ggml4j_sched_compute(sched, current.graph()), "decoding " + n + " tokens");
+        if (nOut > 0) {
+            MemorySegment out = current.logits();
+            int width = (int) Tensors.ne(out, 0);
+            ensureOutputHost(width, nOut);
+            NativeStatus.check(GgmlLib.ggml4j_tensor_get(out, outputHost, 0, 4L * width * nOut), "reading outputs");
+            outputWidth = width;
+        }
+    }
+
+    /** The shared output buffer grows to the most rows a step has asked for, never per session. */
+    private void ensureOutputHost(int width, int rows) {
+        long bytes = 4L * width * rows;
+        if (outputHost == null || outputHost.byteSize() < bytes) {
+            if (outputArena != null) {
+                outputArena.close();
+            }
+            outputArena = Arena.ofShared();
+            outputHost = outputArena.allocate(bytes, 64);
+        }
+    }
+
+    /** Copies output row {@code row} of the last run into {@code dst}. */
+    void output(int row, float[] dst) {
+        MemorySegment.copy(outputHost, ValueLayout.JAVA_FLOAT, 4L * row * outputWidth, dst, 0, outputWidth);
+    }
+
+    /** Width of an output row (n_vocab for logits). */
+    int outputWidth() {
+        return outputWidth;
+    }
+
+    private void fillInputs(Batch batch, Memory.Slots slots) {
+        int n = batch.size();
+        for (int i = 0; i < n; i++) {
+            tokensHost.setAtIndex(ValueLayout.JAVA_INT, i, batch.token(i));
+            posHost.setAtIndex(ValueLayout.JAVA_INT, i, batch.position(i));
+        }
+        set(current.tokensInput(), tokensHost, 4L * n);
+        set(current.positionsInput(), posHost, 4L * n);
+        memory.fillInputs(current.memoryInputs(), batch, slots, model.recipe().causal());
+        if (current.outIdsInput() != null) {
+            int o = 0;
+            for (int i = 0; i < n; i++) {
+                if (batch.output(i)) {
+                    outIdsHost.setAtIndex(ValueLayout.JAVA_INT, o++, i);
+                }
+            }
+            set(current.outIdsInput(), outIdsHost, 4L * o);
+        }
+    }
+
+    private static void set(MemorySegment tensor, MemorySegment host, long bytes) {
+        NativeStatus.check(GgmlLib.ggml4j_tensor_set(tensor, host, 0, bytes), "setting a graph input");
+    }
+
+    /** Bytes of the compute buffers the scheduler reserved, over all backends. */
+    long computeBytes() {
+        long total = 0;
+        total += GgmlLib.ggml_backend_sched_get_buffer_size(sched, cpuBackend);
+        for (MemorySegment g : gpuBackends) {
+            total += GgmlLib.ggml_backend_sched_get_buffer_size(sched, g);
+        }
+        return total;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (current != null) {
+            current.close();
+            current = null;
+        }
+        if (sched != null) {
+            GgmlLib.ggml_backend_sched_free(sched);
+        }
+        if (memory != null) {
+            memory.close();
+        }
+        GgmlLib.ggml_backend_free(cpuBackend);
+        gpuBackends.forEach(GgmlLib::ggml_backend_free);
+        if (outputArena != null) {
+            outputArena.close();
+        }
+        arena.close();
+    }
+}

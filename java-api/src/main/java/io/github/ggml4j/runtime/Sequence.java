@@ -1,0 +1,99 @@
+package io.github.ggml4j.runtime;
+
+import java.util.Arrays;
+
+/**
+ * The engine's record of one sequence: its id in memory, the token at each of its positions, and the output
+ * row of its last evaluated token. Changed only on the engine's thread; its session reads it after the
+ * request or control task that changed it completed (which orders the reads after the writes).
+ */
+public final class Sequence {
+
+    final int id;
+    final int limit;
+    final boolean waitWhenFull;
+    private int[] history = new int[64];
+    private int size;
+    float[] lastOutput;
+    volatile boolean generating;
+    volatile boolean expectMore;
+    volatile Request pending;
+    boolean cached;
+    int lastReused;
+    boolean released;
+
+    Sequence(int id, int limit, boolean waitWhenFull) {
+        this.id = id;
+        this.limit = limit;
+        this.waitWhenFull = waitWhenFull;
+    }
+
+    /** Positions held: the next token's position. */
+    public int position() {
+        return size;
+    }
+
+    /** Whether a request waits for free cells when the shared memory is full (else it fails). */
+    public boolean waitWhenFull() {
+        return waitWhenFull;
+    }
+
+    /** Positions this sequence may hold. */
+    public int limit() {
+        return limit;
+    }
+
+    /** The tokens at positions 0..position()-1. */
+    public int[] tokens() {
+        return Arrays.copyOf(history, size);
+    }
+
+    /** The output row (logits) of the last evaluated token, or null; owned by the engine, do not modify. */
+    public float[] lastOutput() {
+        return lastOutput;
+    }
+
+    /** Marks that this sequence's caller is in a generation loop and will submit again right away. */
+    public void generating(boolean value) {
+        generating = value;
+        if (!value) {
+            expectMore = false;
+        }
+    }
+
+    int token(int pos) {
+        return history[pos];
+    }
+
+    void append(int[] tokens, int from, int count) {
+        if (size + count > history.length) {
+            history = Arrays.copyOf(history, Math.max(size + count, history.length * 2));
+        }
+        System.arraycopy(tokens, from, history, size, count);
+        size += count;
+    }
+
+    void truncate(int position) {
+        size = Math.min(size, position);
+    }
+
+    void copyFrom(Sequence other) {
+        history = Arrays.copyOf(other.history, Math.max(64, other.size));
+        size = other.size;
+        lastOutput = other.lastOutput == null ? null : other.lastOutput.clone();
+    }
+
+    /** Length of the common prefix of this history and {@code head} followed by {@code tail}. */
+    int commonPrefix(Sequence head, int[] tail) {
+        int n = 0;
+        int max = Math.min(size, head.size + tail.length);
+        while (n < max) {
+            int t = n < head.size ? head.history[n] : tail[n - head.size];
+            if (history[n] != t) {
+                break;
+            }
+            n++;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,129 @@
+package io.github.ggml4j.runtime;
+
+import io.github.ggml4j.memory.Memory;
+
+import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The engine's sequences: their ids in memory, the closed sessions' contexts kept as cached prompts (least
+ * recently used first out when cells are needed), and prefix reuse across all of them. Engine thread only.
+ */
+final class Sequences {
+
+    private final Memory memory;
+    private final int maxCached;
+    private final Runnable roomFreed;
+    private final Map<Integer, Sequence> byId = new HashMap<>();
+    private final BitSet ids = new BitSet();
+    private final ArrayDeque<Sequence> cached = new ArrayDeque<>();
+    private long reusedTokens;
+
+    Sequences(Memory memory, int maxCached, Runnable roomFreed) {
+        this.memory = memory;
+        this.maxCached = maxCached;
+        this.roomFreed = roomFreed;
+    }
+
+    Sequence register(int limit, boolean waitWhenFull) {
+        int id = ids.nextClearBit(0);
+        ids.set(id);
+        Sequence s = new Sequence(id, limit, waitWhenFull);
+        byId.put(id, s);
+        return s;
+    }
+
+    /** A closed session's sequence: kept as a cached prompt when it holds something, else freed. */
+    void release(Sequence seq) {
+        seq.released = true;
+        if (maxCached > 0 && seq.position() > 0) {
+            seq.cached = true;
+            seq.lastOutput = null;
+            cached.addLast(seq);
+            while (cached.size() > maxCached) {
+                evict(cached.removeFirst());
+            }
+        } else {
+            evict(seq);
+        }
+    }
+
+    /** Frees a sequence's cells and id now. */
+    void evict(Sequence s) {
+        memory.removeRange(s.id, 0, -1);
+        byId.remove(s.id);
+        ids.clear(s.id);
+        cached.remove(s);
+        s.cached = false;
+        roomFreed.run();
+    }
+
+    /** Frees cached prompts, least recently used first, until {@code wanted} cells are free; returns the free cells. */
+    int makeRoom(int wanted) {
+        while (memory.freeCells() < wanted && !cached.isEmpty()) {
+            evict(cached.peekFirst());
+        }
+        return memory.freeCells();
+    }
+
+    /** Frees the least recently used cached prompt; false when there is none. */
+    boolean evictOne() {
+        if (cached.isEmpty()) {
+            return false;
+        }
+        evict(cached.peekFirst());
+        return true;
+    }
+
+    int live() {
+        return byId.size() - cached.size();
+    }
+
+    int cached() {
+        return cached.size();
+    }
+
+    long reusedTokens() {
+        return reusedTokens;
+    }
+
+    /**
+     * When the tokens a request appends continue a prefix another sequence (or a cached prompt) already holds,
+     * its cells are shared instead of computed. At least the last token is always computed, for its output.
+     */
+    void reusePrefix(Request r) {
+        Sequence seq = r.seq;
+        seq.lastReused = 0;
+        if (r.allRows || r.tokens.length < 2 || !memory.sharesPrefixes()) {
+            return;
+        }
+        int have = seq.position();
+        Sequence donor = null;
+        int best = have;
+        for (Sequence other : byId.values()) {
+            if (other == seq) {
+                continue;
+            }
+            int l = other.commonPrefix(seq, r.tokens);
+            if (l > best) {
+                best = l;
+                donor = other;
+            }
+        }
+        int reuse = Math.min(best, have + r.tokens.length - 1) - have;
+        if (donor == null || reuse <= 0) {
+            return;
+        }
+        memory.copySequence(donor.id, seq.id, have, have + reuse);
+        seq.append(r.tokens, 0, reuse);
+        r.next = reuse;
+        seq.lastReused = reuse;
+        reusedTokens += reuse;
+        if (donor.cached) {
+            cached.remove(donor);
+            cached.addLast(donor);
+        }
+    }
+}

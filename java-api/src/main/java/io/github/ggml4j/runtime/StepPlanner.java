@@ -1,0 +1,88 @@
+package io.github.ggml4j.runtime;
+
+import io.github.ggml4j.memory.Memory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decides what one step computes (engine thread, engine lock held): single tokens of generating sequences
+ * first, so a long prompt never stalls their generation, then prompt chunks round-robin, within the
+ * micro-batch size, the free cells and what one sequence may put into one step.
+ */
+final class StepPlanner {
+
+    private final Memory memory;
+    private final Sequences sequences;
+    private final int ubatch;
+    private int roundRobin;
+
+    StepPlanner(Memory memory, Sequences sequences, int ubatch) {
+        this.memory = memory;
+        this.sequences = sequences;
+        this.ubatch = ubatch;
+    }
+
+    /** What a plan found: the requests taken into the batch, or those that found no room at all. */
+    record Plan(List<Request> running, List<Request> noRoom) {
+        boolean empty() {
+            return running.isEmpty();
+        }
+    }
+
+    /** Fills {@code batch} from {@code pending}. */
+    Plan plan(List<Request> pending, Batch batch) {
+        batch.clear();
+        List<Request> running = new ArrayList<>();
+        List<Request> candidates = new ArrayList<>();
+        int n = pending.size();
+        for (int i = 0; i < n; i++) {
+            Request r = pending.get((roundRobin + i) % n);
+            if (r.cancelReason == null && !r.waitingForRoom) {
+                candidates.add(r);
+            }
+        }
+        roundRobin++;
+        if (candidates.isEmpty()) {
+            return new Plan(running, List.of());
+        }
+        for (Request r : candidates) {
+            if (!r.prefixChecked) {
+                r.prefixChecked = true;
+                sequences.reusePrefix(r);
+            }
+        }
+        int wanted = 0;
+        for (Request r : candidates) {
+            wanted += r.remaining();
+        }
+        int budget = Math.min(ubatch, sequences.makeRoom(Math.min(wanted, ubatch)));
+        if (budget == 0) {
+            return new Plan(running, candidates);
+        }
+        for (Request r : candidates) {
+            if (r.remaining() == 1 && budget > 0) {
+                take(r, 1, batch, running);
+                budget--;
+            }
+        }
+        for (Request r : candidates) {
+            if (r.remaining() > 1 && budget > 0) {
+                take(r, Math.min(r.remaining(), budget), batch, running);
+                budget -= r.taken;
+            }
+        }
+        return new Plan(running, List.of());
+    }
+
+    private void take(Request r, int wanted, Batch batch, List<Request> running) {
+        int count = Math.min(wanted, memory.maxTokensPerSequence());
+        int pos = r.seq.position();
+        for (int t = 0; t < count; t++) {
+            int index = r.next + t;
+            batch.add(r.tokens[index], pos + t, r.seq.id, r.outputs(index));
+        }
+        r.taken = count;
+        running.add(r);
+    }
+}

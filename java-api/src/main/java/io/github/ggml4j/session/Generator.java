@@ -1,0 +1,191 @@
+package io.github.ggml4j.session;
+
+import io.github.ggml4j.CancelledException;
+import io.github.ggml4j.GenerationException;
+import io.github.ggml4j.ResourceClosedException;
+import io.github.ggml4j.runtime.Engine;
+import io.github.ggml4j.runtime.Sequence;
+import io.github.ggml4j.sampling.SamplerChain;
+import io.github.ggml4j.tokenizer.StreamingDecoder;
+import io.github.ggml4j.tokenizer.Tokenizer;
+
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One generation, one token per {@link #advance()}: evaluates the prompt first, then each step feeds the
+ * previous token and picks the next, until end of generation, a stop string, the token limit or a full context.
+ * Both {@link Session#generate} and {@link Session#stream} run on it. Not thread-safe; the session serializes.
+ */
+final class Generator {
+
+    private final Engine engine;
+    private final Sequence seq;
+    private final int[] prompt;
+    private final GenerateOptions options;
+    private final Tokenizer tokenizer;
+    private final StreamingDecoder text;
+    private final StopMatcher stops;
+    private final BooleanSupplier closing;
+    private final BooleanSupplier cancelled;
+    private final SamplerChain chain;
+    private int[] out;
+    private int n;
+    private int last = -1;
+    private boolean started;
+    private FinishReason pendingEnd;
+    private boolean done;
+    private int reused;
+    private long t0;
+    private long t1;
+    private long t2;
+
+    Generator(Engine engine, Sequence seq, int[] prompt, GenerateOptions options, Tokenizer tokenizer,
+              BooleanSupplier closing, BooleanSupplier cancelled) {
+        this.engine = engine;
+        this.seq = seq;
+        this.prompt = prompt;
+        this.options = options;
+        this.tokenizer = tokenizer;
+        this.text = tokenizer == null ? null : tokenizer.streamingDecoder(true);
+        this.stops = new StopMatcher(options.stop());
+        this.closing = closing;
+        this.cancelled = cancelled;
+        this.out = new int[Math.min(options.maxTokens(), 1024)];
+        this.chain = options.sampling().isGreedy() ? null : SamplerChain.of(options.sampling());
+    }
+
+    boolean done() {
+        return done;
+    }
+
+    /** The next token, or the final element; null once that was returned. */
+    Token advance() {
+        if (done) {
+            return null;
+        }
+        if (pendingEnd != null) {
+            return end(pendingEnd);
+        }
+        if (!started) {
+            started = true;
+            t0 = System.nanoTime();
+            if (prompt.length > 0) {
+                engine.decode(seq, prompt, false);
+                reused = engine.lastReused(seq);
+            }
+            t1 = System.nanoTime();
+            seq.generating(true);
+            if (chain != null) {
+                chain.accept(seq.tokens()); // the penalties see the context, prompt included, as llama.cpp's do
+            }
+        } else {
+            if (closing.getAsBoolean()) {
+                throw new ResourceClosedException("session closed during generation");
+            }
+            if (cancelled.getAsBoolean()) {
+                // requested between steps (e.g. from a listener): no compute was running to stop
+                throw new CancelledException("generation cancelled after " + n + " tokens");
+            }
+            engine.decode(seq, new int[] {last}, false);
+        }
+        float[] logits = seq.lastOutput();
+        int next = chain == null ? argmax(logits) : sample(logits);
+        if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
+            return end(FinishReason.END_OF_GENERATION);
+        }
+        if (n == out.length) {
+            out = Arrays.copyOf(out, Math.min(options.maxTokens(), out.length * 2));
+        }
+        out[n++] = next;
+        last = next;
+        String emitted = stops.accept(text == null ? "" : text.next(next));
+        if (stops.matched()) {
+            pendingEnd = FinishReason.STOP_STRING;
+        } else if (n >= options.maxTokens()) {
+            pendingEnd = FinishReason.MAX_TOKENS;
+        } else if (seq.position() >= seq.limit()) {
+            pendingEnd = FinishReason.CONTEXT_FULL;
+        }
+        if (options.logprobs() > 0) {
+            return withLogprobs(next, emitted, logits);
+        }
+        return new Token(next, emitted, null);
+    }
+
+    /** The token's log-probability under the model's own distribution, and the most likely alternatives. */
+    private Token withLogprobs(int next, String emitted, float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        double logZ = max + Math.log(sum);
+        int k = Math.min(options.logprobs(), logits.length);
+        int[] best = new int[k];
+        Arrays.fill(best, -1);
+        for (int i = 0; i < logits.length; i++) {
+            for (int j = 0; j < k; j++) {
+                if (best[j] < 0 || logits[i] > logits[best[j]]) {
+                    System.arraycopy(best, j, best, j + 1, k - j - 1);
+                    best[j] = i;
+                    break;
+                }
+            }
+        }
+        java.util.List<Token.Alternative> alts = new java.util.ArrayList<>(k);
+        for (int id : best) {
+            alts.add(new Token.Alternative(id, (float) (logits[id] - logZ)));
+        }
+        return new Token(next, emitted, null, (float) (logits[next] - logZ), alts);
+    }
+
+    private int sample(float[] logits) {
+        for (int i = 0; i < logits.length; i++) {
+            if (Float.isNaN(logits[i]) || logits[i] == Float.POSITIVE_INFINITY) {
+                throw new GenerationException("the model produced a non-finite logit (" + logits[i] + ") for token " + i
+                        + "; its weights are probably broken (NaN or Inf)");
+            }
+        }
+        int t = chain.sample(logits);
+        chain.accept(t);
+        return t;
+    }
+
+    private Token end(FinishReason reason) {
+        done = true;
+        seq.generating(false);
+        t2 = System.nanoTime();
+        String tail = stops.matched() ? "" : stops.finish(text == null ? "" : text.finish());
+        return new Token(-1, tail, reason);
+    }
+
+    /** The whole generation once done, its text being what the tokens and the final element carried. */
+    Generation result(String produced, FinishReason reason) {
+        return new Generation(produced, Arrays.copyOf(out, n), prompt.length, reason, t1 - t0, t2 - t1, reused);
+    }
+
+    /**
+     * The most likely token; ties go to the lowest id. Non-finite logits mean broken weights (NaN/Inf) and stop
+     * generation instead of emitting garbage.
+     */
+    static int argmax(float[] logits) {
+        int best = -1;
+        float bestValue = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < logits.length; i++) {
+            float v = logits[i];
+            if (!Float.isFinite(v)) {
+                throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + i
+                        + "; its weights are probably broken (NaN or Inf)");
+            }
+            if (best < 0 || v > bestValue) {
+                best = i;
+                bestValue = v;
+            }
+        }
+        return best;
+    }
+}
