@@ -74,6 +74,23 @@ if (GGML4J_REFERENCE AND NOT GGML4J_CPU_MODE STREQUAL "portable")
         llama-batched llama-batched-bench llama-perplexity llama-imatrix)
 endif()
 
+# What a second reference build needs when the kernel probe fails a CPU path on the build machine
+# (native/cmake/ReferenceCheck.cmake): the same source, arguments and targets, in a build dir of its own.
+set(GGML4J_REFERENCE_BUILD_FILE "${CMAKE_BINARY_DIR}/reference-build.cmake")
+if (_ref)
+    file(WRITE "${GGML4J_REFERENCE_BUILD_FILE}.tmp"
+        "# written by native/cmake/GgmlBuild.cmake\n"
+        "set(REF_SOURCE_DIR \"${GGML4J_LLAMA_SOURCE_DIR}\")\n"
+        "set(REF_BUILD_BASE \"${GGML4J_GGML_BUILD_DIR}\")\n"
+        "set(REF_ARGS [==[${_args}]==])\n"
+        "set(REF_TARGETS [==[${_targets}]==])\n"
+        "set(REF_INCLUDE_DIRS [==[${GGML4J_LLAMA_SOURCE_DIR}/include;${GGML4J_LLAMA_SOURCE_DIR}/ggml/include]==])\n")
+    file(COPY_FILE "${GGML4J_REFERENCE_BUILD_FILE}.tmp" "${GGML4J_REFERENCE_BUILD_FILE}" ONLY_IF_DIFFERENT)
+    file(REMOVE "${GGML4J_REFERENCE_BUILD_FILE}.tmp")
+else()
+    file(REMOVE "${GGML4J_REFERENCE_BUILD_FILE}")
+endif()
+
 cmake_host_system_information(RESULT _cores QUERY NUMBER_OF_LOGICAL_CORES)
 set(_build_cmd "${CMAKE_COMMAND}" --build "${GGML4J_GGML_BUILD_DIR}" --parallel ${_cores})
 foreach (_t IN LISTS _targets)

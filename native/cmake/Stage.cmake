@@ -1,4 +1,5 @@
 cmake_policy(SET CMP0057 NEW) # IN_LIST
+cmake_policy(SET CMP0007 NEW) # list keeps empty elements
 
 # Copies ggml's shared libraries into STAGE_DIR under their soname (no symlinks, so they pack into a jar)
 # and writes the properties file the Java loader reads. Run with cmake -P.
@@ -41,6 +42,10 @@ foreach (_s IN LISTS _staged)
     endif()
 endforeach()
 
+if (REFERENCE_BIN_DIR AND EXISTS "${REFERENCE_BUILD_FILE}")
+    include("${CMAKE_CURRENT_LIST_DIR}/ReferenceCheck.cmake")
+endif()
+
 list(JOIN _order "," _order_s)
 list(JOIN _dynamic "," _dynamic_s)
 set(_content "# written by native/cmake/Stage.cmake\n")
@@ -49,6 +54,7 @@ string(APPEND _content "ggml.commit=${GGML_COMMIT}\n")
 string(APPEND _content "cpu.mode=${CPU_MODE}\n")
 string(APPEND _content "load.order=${_order_s}\n")
 string(APPEND _content "backends.dynamic=${_dynamic_s}\n")
+string(APPEND _content "probe.exe=ggml4j-probe\n")
 string(APPEND _content "llama.source.dir=${LLAMA_SOURCE_DIR}\n")
 string(APPEND _content "reference.bin.dir=${REFERENCE_BIN_DIR}\n")
 string(APPEND _content "extra.bin.dir=${EXTRA_BIN_DIR}\n")

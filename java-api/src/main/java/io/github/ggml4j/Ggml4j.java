@@ -2,8 +2,11 @@ package io.github.ggml4j;
 
 import io.github.ggml4j.internal.ggml.GgmlLib;
 import io.github.ggml4j.internal.ggml.ggml_backend_dev_props;
+import io.github.ggml4j.nativ.CpuPaths;
 import io.github.ggml4j.nativ.NativeLoader;
 import io.github.ggml4j.nativ.NativeRuntime;
+import io.github.ggml4j.nativ.ProbeVerdict;
+import io.github.ggml4j.runtime.Devices;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -54,9 +57,26 @@ public final class Ggml4j {
                         ggml_backend_dev_props.memory_total(props)));
             }
         }
+        Devices d = Devices.get();
+        CpuPaths.Settings settings = CpuPaths.Settings.current();
+        List<Ggml4jInfo.BufferType> bufts = new ArrayList<>();
+        for (ProbeVerdict.Buft b : d.cpuVerdict().bufts()) {
+            boolean off = settings.disables(b.name());
+            bufts.add(new Ggml4jInfo.BufferType(b.name(), b.usable() && !off,
+                    off ? "disabled by ggml4j.cpu.disable" + (b.usable() ? "" : "; probe: " + b.reason()) : b.reason(),
+                    b.types().stream().sorted().toList()));
+        }
+        List<Ggml4jInfo.CpuVariant> variants = new ArrayList<>();
+        CpuPaths.State st = d.cpuState();
+        if ("portable".equals(rt.cpuMode())) {
+            for (ProbeVerdict v : st.variants()) {
+                variants.add(new Ggml4jInfo.CpuVariant(v.variant(), v.score(), v.variant().equals(st.chosen()),
+                        v.usable(), v.reason()));
+            }
+        }
         return new Ggml4jInfo(rt.ggmlVersion(), rt.ggmlCommit(), rt.cpuMode(), rt.cpuVariant(),
                 rt.libraryDir().toString(), rt.source(), backends, devices, features, defaultThreads(),
-                rt.referenceBinDir().map(Object::toString).orElse(""));
+                rt.referenceBinDir().map(Object::toString).orElse(""), bufts, variants, st.how());
     }
 
     /** The thread count used when none is given: the number of available processors. */

@@ -21,17 +21,56 @@ import java.util.Objects;
  * @param defaultThreads the thread count ggml4j uses when none is given
  * @param referenceTools where llama.cpp's reference tools (llama-bench ...) built from the same ggml are, or
  *                       an empty string when this build has none
+ * @param cpuBufferTypes the CPU's extra buffer types (AMX, CPU_REPACK ...) with the kernel probe's verdict
+ * @param cpuVariants    portable builds: every CPU variant with its verdict; empty otherwise
+ * @param probe          where the verdicts come from ({@code probed, cached in FILE}, {@code probe off} ...)
  */
 public record Ggml4jInfo(String ggmlVersion, String ggmlCommit, String cpuMode, String cpuVariant, String libraryDir,
                          String librarySource, List<Backend> backends, List<Device> devices,
-                         Map<String, String> cpuFeatures, int defaultThreads, String referenceTools) {
+                         Map<String, String> cpuFeatures, int defaultThreads, String referenceTools,
+                         List<BufferType> cpuBufferTypes, List<CpuVariant> cpuVariants, String probe) {
 
     public Ggml4jInfo {
         Objects.requireNonNull(ggmlVersion);
         Objects.requireNonNull(referenceTools);
+        Objects.requireNonNull(probe);
         backends = List.copyOf(backends);
         devices = List.copyOf(devices);
         cpuFeatures = Collections.unmodifiableMap(new LinkedHashMap<>(cpuFeatures)); // keeps ggml's order
+        cpuBufferTypes = List.copyOf(cpuBufferTypes);
+        cpuVariants = List.copyOf(cpuVariants);
+    }
+
+    /**
+     * A CPU extra buffer type: a weight layout for faster kernels.
+     *
+     * @param name        ggml's name, e.g. {@code CPU_REPACK}, {@code AMX}
+     * @param usable      whether ggml4j places weights in it
+     * @param reason      {@code passed}, or why it is off (the probe's finding, or the override that disabled it)
+     * @param weightTypes the weight types it passed for (ggml names such as {@code q4_0}; {@code *} when not probed)
+     */
+    public record BufferType(String name, boolean usable, String reason, List<String> weightTypes) {
+        public BufferType {
+            Objects.requireNonNull(name);
+            Objects.requireNonNull(reason);
+            weightTypes = List.copyOf(weightTypes);
+        }
+    }
+
+    /**
+     * A CPU backend variant of a portable build.
+     *
+     * @param name   e.g. {@code haswell}, {@code zen4}
+     * @param score  ggml's score for it on this CPU (0: cannot run here)
+     * @param inUse  whether this process loaded it
+     * @param usable whether it passed the kernel probe
+     * @param reason {@code passed}, or why not
+     */
+    public record CpuVariant(String name, int score, boolean inUse, boolean usable, String reason) {
+        public CpuVariant {
+            Objects.requireNonNull(name);
+            Objects.requireNonNull(reason);
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What ggml4j reports about the native runtime, through the API and the CLI. */
@@ -28,6 +29,22 @@ class Ggml4jInfoTest {
                 () -> "no CPU device in " + info.devices());
         assertTrue(Files.isRegularFile(Path.of(info.libraryDir(), "ggml4j-natives.properties")), info.libraryDir());
         assertTrue(info.defaultThreads() >= 1);
+    }
+
+    /** Each CPU extra buffer type comes with the kernel probe's verdict, as the placement of weights uses it. */
+    @Test
+    void infoShowsEachCpuBufferTypeWithItsVerdict() {
+        Ggml4jInfo info = Ggml4j.info();
+        io.github.ggml4j.runtime.Devices d = io.github.ggml4j.runtime.Devices.get();
+        assertEquals(d.cpuVerdict().bufts().size(), info.cpuBufferTypes().size());
+        assertFalse(info.probe().isBlank());
+        for (Ggml4jInfo.BufferType b : info.cpuBufferTypes()) {
+            boolean offered = d.cpuExtraBufts().stream().anyMatch(x -> io.github.ggml4j.runtime.Devices.buftName(x).equals(b.name()));
+            assertEquals(b.usable(), offered, b::toString);
+            assertTrue(b.usable() ? b.reason().startsWith("passed") || b.reason().startsWith("not probed")
+                    : !b.reason().isBlank(), b::toString);
+        }
+        assertEquals("native".equals(info.cpuMode()), info.cpuVariants().isEmpty());
     }
 
     @Test

@@ -67,6 +67,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         String label = String.format(Locale.ROOT, "%s %s %s", info.architecture(), params(info.parameterCount()),
                 info.mainType());
+        // which buffer types hold the weights (CPU_REPACK, AMX ... where the kernel probe passed them)
+        spec.commandLine().getErr().println("ggml4j: weights: " + String.join(", ", info.placement()));
+        spec.commandLine().getErr().flush();
         header(out);
         for (BenchResult r : ours) {
             row(out, "ggml4j", label, info, t, r);

@@ -41,6 +41,22 @@ final class InfoCommand implements Callable<Integer> {
                     .append("1".equals(e.getValue()) ? "" : "=" + e.getValue());
         }
         out.printf("cpu features   : %s%n", features);
+        out.printf("kernel probe   : %s%n", info.probe());
+        out.println("cpu buffer types:");
+        if (info.cpuBufferTypes().isEmpty()) {
+            out.println("  (none besides the plain CPU buffer)");
+        }
+        for (Ggml4jInfo.BufferType b : info.cpuBufferTypes()) {
+            out.printf("  %-12s %-8s %s%s%n", b.name(), b.usable() ? "usable" : "disabled", b.reason(),
+                    b.weightTypes().isEmpty() ? "" : " [" + String.join(" ", b.weightTypes()) + "]");
+        }
+        if (!info.cpuVariants().isEmpty()) {
+            out.println("cpu variants   :");
+            for (Ggml4jInfo.CpuVariant v : info.cpuVariants()) {
+                out.printf("  %-12s score %-3d %-8s %s%n", v.name(), v.score(),
+                        v.inUse() ? "in use" : v.usable() ? "usable" : "disabled", v.reason());
+            }
+        }
         out.flush();
         return ExitCodes.OK;
     }

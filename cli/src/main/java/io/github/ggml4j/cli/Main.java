@@ -30,6 +30,10 @@ public final class Main implements Runnable {
 
     /** The library logs where it loaded natives from at INFO; the CLI shows that only when asked. */
     static void quietLogging(boolean verbose) {
+        // one line per message (the library's messages start with "ggml4j: "), unless the user chose a format
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%5$s%n");
+        }
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
         root.setLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
     }

@@ -6,6 +6,9 @@ import io.github.ggml4j.model.ModelOptions;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /** The options every command that runs a model shares (a picocli mixin). */
 final class ModelArgs {
@@ -18,6 +21,20 @@ final class ModelArgs {
 
     @Option(names = "--no-repack", description = "keep all weights in the file mapping (no repacking)")
     boolean noRepack;
+
+    @Option(names = "--no-amx", description = "never place weights in the AMX buffer type")
+    boolean noAmx;
+
+    @Option(names = "--cpu-disable", split = ",", paramLabel = "NAME",
+            description = "never place weights in these CPU buffer types (e.g. AMX,CPU_REPACK; see ggml4j info)")
+    List<String> cpuDisable;
+
+    @Option(names = "--no-probe", description = "trust the CPU flags: run no kernel probe before using fast CPU paths")
+    boolean noProbe;
+
+    @Option(names = "--cpu-variant", paramLabel = "NAME",
+            description = "portable builds: load this CPU variant (e.g. haswell) whatever the kernel probe says")
+    String cpuVariant;
 
     @Option(names = "--swa", description = "sliding attention window W (default: the file's; 0 turns it off)")
     Integer swa;
@@ -40,7 +57,34 @@ final class ModelArgs {
         if (swa != null && swa < 0) {
             throw new IllegalArgumentException("--swa must be 0 (off) or a positive window, not " + swa);
         }
+        applyProcessSettings();
         return ModelOptions.defaults().withRepack(!noRepack).withThreads(threads()).withKvLayout(layout)
-                .withSlidingWindow(swa == null ? -1 : swa);
+                .withSlidingWindow(swa == null ? -1 : swa).withDisabledBufferTypes(disabledBufferTypes());
+    }
+
+    private Set<String> disabledBufferTypes() {
+        Set<String> off = new LinkedHashSet<>();
+        if (noAmx) {
+            off.add("AMX");
+        }
+        if (cpuDisable != null) {
+            for (String n : cpuDisable) {
+                if (n.isBlank()) {
+                    throw new IllegalArgumentException("--cpu-disable needs buffer type names, e.g. AMX");
+                }
+                off.add(n.strip());
+            }
+        }
+        return off;
+    }
+
+    /** --no-probe and --cpu-variant decide how the natives load, so they apply process-wide, before loading. */
+    private void applyProcessSettings() {
+        if (noProbe) {
+            System.setProperty("ggml4j.probe", "off");
+        }
+        if (cpuVariant != null) {
+            System.setProperty("ggml4j.cpu.variant", cpuVariant.strip());
+        }
     }
 }

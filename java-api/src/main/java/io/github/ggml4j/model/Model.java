@@ -109,7 +109,8 @@ public final class Model implements AutoCloseable {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(options, "options");
         LoadedModel lm = LoadedModel.load(path,
-                new WeightLoader.Placement(options.mmap(), options.repack(), options.gpuLayers()));
+                new WeightLoader.Placement(options.mmap(), options.repack(), options.gpuLayers(),
+                        options.disabledBufferTypes()));
         return new Model(path, lm, options);
     }
 

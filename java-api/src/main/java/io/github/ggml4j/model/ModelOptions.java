@@ -2,7 +2,10 @@ package io.github.ggml4j.model;
 
 import io.github.ggml4j.Ggml4j;
 
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * How a model is loaded and how its engine runs. The engine is one per model: every session of the model
@@ -13,6 +16,7 @@ import java.util.Objects;
  *         .withContextSize(8192)   // KV cells shared by all sessions
  *         .withThreads(4)
  *         .withRepack(false);      // pure zero-copy weights
+ * ModelOptions noAmx = ModelOptions.defaults().withDisabledBufferTypes(Set.of("AMX")); // like --no-amx
  * }
  *
  * @param mmap           keep plain CPU weights in the file mapping (zero-copy); false copies them into memory
@@ -33,10 +37,13 @@ import java.util.Objects;
  *                       for the {@code llama} architecture), W &gt; 0 sets it (Mistral 7B v0.1: 4096)
  * @param kvLayout       with a window, keep only W positions per sequence ({@link KvLayout#ROLLING}, constant
  *                       memory) or all of them ({@link KvLayout#FULL})
+ * @param disabledBufferTypes CPU extra buffer types never to place weights in, by ggml's name in any case
+ *                       ({@code AMX}, {@code CPU_REPACK}); on top of those the kernel probe or
+ *                       {@code -Dggml4j.cpu.disable} switched off
  */
 public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int contextSize, int batchSize, int threads,
                            boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
-                           KvLayout kvLayout) {
+                           KvLayout kvLayout, Set<String> disabledBufferTypes) {
 
     /** The most cells one engine may have (2^24 positions). */
     public static final int MAX_CONTEXT = 1 << 24;
@@ -66,6 +73,22 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
                     + slidingWindow);
         }
         Objects.requireNonNull(kvLayout, "kvLayout");
+        Objects.requireNonNull(disabledBufferTypes, "disabledBufferTypes");
+        for (String n : disabledBufferTypes) {
+            if (n == null || n.isBlank() || !n.strip().equals(n)) {
+                throw new IllegalArgumentException("bad buffer type name '" + n + "' in disabledBufferTypes");
+            }
+        }
+        disabledBufferTypes = disabledBufferTypes.stream().map(n -> n.toUpperCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Options without disabled buffer types. */
+    public ModelOptions(boolean mmap, boolean repack, int gpuLayers, int contextSize, int batchSize, int threads,
+                        boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
+                        KvLayout kvLayout) {
+        this(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType, cachedPrompts,
+                slidingWindow, kvLayout, Set.of());
     }
 
     /**
@@ -75,61 +98,67 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
      */
     public static ModelOptions defaults() {
         return new ModelOptions(true, true, 0, 4096, 512, Ggml4j.defaultThreads(), true, KvCacheType.F16, 4, -1,
-                KvLayout.ROLLING);
+                KvLayout.ROLLING, Set.of());
     }
 
     public ModelOptions withMmap(boolean value) {
         return new ModelOptions(value, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
     }
 
     public ModelOptions withRepack(boolean value) {
         return new ModelOptions(mmap, value, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
     }
 
     public ModelOptions withGpuLayers(int value) {
         return new ModelOptions(mmap, repack, value, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
     }
 
     public ModelOptions withContextSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, value, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
     }
 
     public ModelOptions withBatchSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, value, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
     }
 
     public ModelOptions withThreads(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, value, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
     }
 
     public ModelOptions withFlashAttention(boolean value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, value, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
     }
 
     public ModelOptions withKvCacheType(KvCacheType value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, value,
-                cachedPrompts, slidingWindow, kvLayout);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
     }
 
     public ModelOptions withCachedPrompts(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                value, slidingWindow, kvLayout);
+                value, slidingWindow, kvLayout, disabledBufferTypes);
     }
 
     public ModelOptions withSlidingWindow(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, value, kvLayout);
+                cachedPrompts, value, kvLayout, disabledBufferTypes);
     }
 
     public ModelOptions withKvLayout(KvLayout value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, value);
+                cachedPrompts, slidingWindow, value, disabledBufferTypes);
+    }
+
+    /** Never place weights in these CPU extra buffer types (e.g. {@code Set.of("AMX")}). */
+    public ModelOptions withDisabledBufferTypes(Set<String> names) {
+        return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
+                cachedPrompts, slidingWindow, kvLayout, names);
     }
 }

@@ -97,15 +97,47 @@ public final class NativeLoader {
         GgmlLib.ggml4j_install_abort_handler();
         GgmlLib.ggml4j_log_set_level(logLevel());
         String dynamic = props.getProperty("backends.dynamic", "");
-        try (Arena arena = Arena.ofConfined()) {
-            // portable builds: ggml picks the best CPU variant by feature; a no-op otherwise
-            GgmlLib.ggml4j_load_backends(dynamic.isBlank() ? MemorySegment.NULL
-                    : arena.allocateFrom(found.dir().toAbsolutePath().toString()));
+        if (dynamic.isBlank()) {
+            GgmlLib.ggml4j_load_backends(MemorySegment.NULL); // a no-op: the backends are linked in
+        } else {
+            loadDynamicBackends(found.dir(), props, dynamic);
         }
         NativeRuntime rt = new NativeRuntime(found.dir(), found.source(), props);
         LOG.log(System.Logger.Level.INFO, () -> "ggml4j: loaded ggml " + rt.ggmlVersion() + " (" + rt.cpuMode()
                 + ") from " + rt.libraryDir() + " [" + rt.source() + "]; CPU variant " + rt.cpuVariant());
         return rt;
+    }
+
+    /**
+     * Portable builds: the CPU variant is the best-scoring one that passes the kernel probe (see {@link CpuPaths}),
+     * loaded by path with the other dynamic backends; with the probe off and no variant forced, ggml picks.
+     */
+    private static void loadDynamicBackends(Path dir, Properties props, String dynamic) {
+        List<String> cpu = new ArrayList<>();
+        List<String> others = new ArrayList<>();
+        for (String f : dynamic.split(",")) {
+            if (!f.isBlank()) {
+                (f.strip().startsWith("libggml-cpu-") ? cpu : others).add(f.strip());
+            }
+        }
+        java.util.Optional<Path> chosen = cpu.isEmpty() ? java.util.Optional.empty()
+                : CpuPaths.choosePortable(dir, props, cpu);
+        try (Arena arena = Arena.ofConfined()) {
+            if (chosen.isEmpty()) {
+                GgmlLib.ggml4j_load_backends(arena.allocateFrom(dir.toAbsolutePath().toString()));
+                return;
+            }
+            MemorySegment reg = GgmlLib.ggml_backend_load(arena.allocateFrom(chosen.get().toAbsolutePath().toString()));
+            if (reg.equals(MemorySegment.NULL)) {
+                throw new NativeLibraryException("the CPU variant " + chosen.get() + " cannot be loaded on this CPU");
+            }
+            for (String o : others) {
+                MemorySegment r = GgmlLib.ggml_backend_load(arena.allocateFrom(dir.resolve(o).toAbsolutePath().toString()));
+                if (r.equals(MemorySegment.NULL)) {
+                    LOG.log(System.Logger.Level.INFO, () -> "ggml4j: backend " + o + " is not usable here; skipped");
+                }
+            }
+        }
     }
 
     private static int logLevel() {
@@ -211,6 +243,10 @@ public final class NativeLoader {
                 files.add(d);
             }
         }
+        String probe = props.getProperty("probe.exe", "");
+        if (!probe.isBlank()) {
+            files.add(probe); // the kernel probe runs as a child process: extracted and made executable
+        }
         try {
             // key the cache directory by content, so a different build never reuses a stale extraction
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -244,7 +280,10 @@ public final class NativeLoader {
         Path tmp = Files.createTempDirectory(dir.getParent(), ".extract-");
         try {
             for (int i = 0; i < files.size(); i++) {
-                Files.write(tmp.resolve(files.get(i).trim()), contents.get(i));
+                Path f = Files.write(tmp.resolve(files.get(i).trim()), contents.get(i));
+                if (!f.getFileName().toString().contains(".so")) {
+                    f.toFile().setExecutable(true, false); // the probe executable
+                }
             }
             Files.write(tmp.resolve(PROPERTIES), props); // written last: its presence marks a complete directory
             try {

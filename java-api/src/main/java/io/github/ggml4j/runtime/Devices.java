@@ -1,8 +1,12 @@
 package io.github.ggml4j.runtime;
 
 import io.github.ggml4j.NativeLibraryException;
+import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.internal.ggml.GgmlLib;
+import io.github.ggml4j.nativ.CpuPaths;
 import io.github.ggml4j.nativ.NativeLoader;
+import io.github.ggml4j.nativ.NativeRuntime;
+import io.github.ggml4j.nativ.ProbeVerdict;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,7 +14,11 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The ggml devices of this process: the CPU, its extra (repacking) buffer types, and any GPUs. */
+/**
+ * The ggml devices of this process: the CPU, its extra (repacking) buffer types, and any GPUs. Extra buffer
+ * types are offered only when the kernel probe passed them on this machine and no override switched them off
+ * (see {@link CpuPaths}).
+ */
 public final class Devices {
 
     private static volatile Devices instance;
@@ -18,10 +26,13 @@ public final class Devices {
     private final MemorySegment cpu;
     private final MemorySegment cpuBuft;
     private final List<MemorySegment> cpuExtraBufts;
+    private final List<MemorySegment> allCpuExtraBufts;
+    private final ProbeVerdict verdict;
+    private final CpuPaths.State state;
     private final List<MemorySegment> gpus;
 
     private Devices() {
-        NativeLoader.ensureLoaded();
+        NativeRuntime rt = NativeLoader.ensureLoaded();
         cpu = GgmlLib.ggml_backend_dev_by_type(GgmlLib.GGML_BACKEND_DEVICE_TYPE_CPU());
         if (cpu.equals(MemorySegment.NULL)) {
             throw new NativeLibraryException("ggml has no CPU backend device");
@@ -38,7 +49,15 @@ public final class Devices {
                 }
             }
         }
-        cpuExtraBufts = List.copyOf(extra);
+        allCpuExtraBufts = List.copyOf(extra);
+        List<String> names = allCpuExtraBufts.stream().map(Devices::buftName).toList();
+        state = CpuPaths.state().orElseGet(() -> CpuPaths.nativeState(rt, names));
+        verdict = state.current(names);
+        CpuPaths.Settings settings = CpuPaths.Settings.current();
+        cpuExtraBufts = allCpuExtraBufts.stream().filter(b -> {
+            String n = buftName(b);
+            return !settings.disables(n) && verdict.buft(n).map(ProbeVerdict.Buft::usable).orElse(false);
+        }).toList();
         List<MemorySegment> g = new ArrayList<>();
         long count = GgmlLib.ggml_backend_dev_count();
         for (long i = 0; i < count; i++) {
@@ -74,9 +93,28 @@ public final class Devices {
         return cpuBuft;
     }
 
-    /** Buffer types that store weights in layouts for faster CPU kernels (Q4_0/IQ4_NL/Q4_K repacking, AMX). */
+    /**
+     * Buffer types that store weights in layouts for faster CPU kernels (Q4_0/IQ4_NL/Q4_K repacking, AMX) and
+     * passed the kernel probe here, minus those switched off by {@code ggml4j.cpu.disable}.
+     */
     public List<MemorySegment> cpuExtraBufts() {
         return cpuExtraBufts;
+    }
+
+    /** Whether the kernel probe passed mul_mat with weights of this type in this (usable) extra buffer type. */
+    public boolean extraAccepts(MemorySegment buft, GgmlType type) {
+        return cpuExtraBufts.contains(buft) && verdict.buft(buftName(buft)).map(b -> b.accepts(type.ggmlName()))
+                .orElse(false);
+    }
+
+    /** Every extra buffer type the CPU backend offers, with the probe's verdict on each (for info). */
+    public ProbeVerdict cpuVerdict() {
+        return verdict;
+    }
+
+    /** The kernel probe's decision for this process (every variant's verdict in portable builds). */
+    public CpuPaths.State cpuState() {
+        return state;
     }
 
     public List<MemorySegment> gpus() {

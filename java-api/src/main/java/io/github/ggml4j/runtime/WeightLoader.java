@@ -17,8 +17,11 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Binds a recipe's weights: checks each one against the file (case 32), asks the backends which buffer type
@@ -34,12 +37,22 @@ public final class WeightLoader implements WeightSource {
      * @param mmap      plain CPU weights stay in the file mapping (zero-copy)
      * @param repack    weights whose type has a faster CPU layout are repacked (copied) into it
      * @param gpuLayers how many of the last blocks (and, beyond the block count, the output head) go to GPUs
+     * @param disabledBufts extra CPU buffer types (by ggml name, any case) never to place weights in
      */
-    public record Placement(boolean mmap, boolean repack, int gpuLayers) {
+    public record Placement(boolean mmap, boolean repack, int gpuLayers, Set<String> disabledBufts) {
         public Placement {
             if (gpuLayers < 0) {
                 throw new IllegalArgumentException("gpuLayers must be >= 0, got " + gpuLayers);
             }
+            disabledBufts = disabledBufts.stream().map(n -> n.toUpperCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        }
+
+        public Placement(boolean mmap, boolean repack, int gpuLayers) {
+            this(mmap, repack, gpuLayers, Set.of());
+        }
+
+        boolean disables(String buftName) {
+            return disabledBufts.contains(buftName.toUpperCase(Locale.ROOT));
         }
 
         /**
@@ -133,7 +146,10 @@ public final class WeightLoader implements WeightSource {
         }
         if (placement.repack() && use == WeightUse.MUL_MAT) {
             for (MemorySegment extra : devices.cpuExtraBufts()) {
-                candidates.add(new MemorySegment[] {devices.cpu(), extra});
+                // only where the kernel probe passed this weight type, and the options do not switch it off
+                if (devices.extraAccepts(extra, info.type()) && !placement.disables(Devices.buftName(extra))) {
+                    candidates.add(new MemorySegment[] {devices.cpu(), extra});
+                }
             }
         }
         candidates.add(new MemorySegment[] {devices.cpu(), devices.cpuBuft()});

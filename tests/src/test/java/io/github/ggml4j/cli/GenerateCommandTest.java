@@ -42,6 +42,23 @@ class GenerateCommandTest {
         assertTrue(text16.length() > 16, r.all());
     }
 
+    /** The CPU path switches (llama.cpp's spirit: --no-repack, --no-amx) leave a greedy run's text as it was. */
+    @Test
+    void cpuPathFlagsKeepTheText() {
+        Path q4 = CliModels.LLAMA_Q4_0.cached();
+        Cli.Result plain = Cli.run("generate", "-m", q4.toString(), "-p", PROMPT, "-n", "8", "-t", "1", "--no-repack");
+        assertEquals(0, plain.exit(), plain.all());
+        for (String[] flags : new String[][] {{}, {"--no-amx"}, {"--cpu-disable", "CPU_REPACK,AMX"}, {"--cpu-disable=amx"}}) {
+            String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("generate", "-m", q4.toString(),
+                    "-p", PROMPT, "-n", "8", "-t", "1"), java.util.Arrays.stream(flags)).toArray(String[]::new);
+            Cli.Result r = Cli.run(args);
+            assertEquals(0, r.exit(), r.all());
+            assertEquals(plain.out(), r.out(), String.join(" ", flags));
+        }
+        Cli.Result bad = Cli.run("generate", "-m", q4.toString(), "-p", PROMPT, "-n", "8", "--cpu-disable", " ");
+        assertEquals(ExitCodes.USAGE, bad.exit(), bad.all());
+    }
+
     @Test
     void stdoutHoldsOnlyTheTextAndStderrTheTimings() throws IOException {
         // a real process: native and library logs would land on its stdout, which must hold only the text

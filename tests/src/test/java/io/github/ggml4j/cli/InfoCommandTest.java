@@ -21,5 +21,9 @@ class InfoCommandTest {
         assertTrue(out.contains("threads        : " + Ggml4j.defaultThreads() + " (default)"), out);
         // every x86-64 CPU ggml runs on has SSE3; the line lists what the loaded CPU backend reports
         assertTrue(out.lines().anyMatch(l -> l.startsWith("cpu features   : ") && l.contains("SSE3")), out);
+        // the kernel probe's verdict on each CPU buffer type (this project's x86 machines have at least CPU_REPACK)
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("kernel probe   : ")), out);
+        assertTrue(out.contains("\ncpu buffer types:\n"), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("  CPU_REPACK +(usable +passed \\[.*q4_0.*]|disabled .+)")), out);
     }
 }

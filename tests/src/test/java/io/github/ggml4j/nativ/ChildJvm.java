@@ -13,7 +13,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 
-/** Runs {@link LoaderProbe} in a fresh JVM: the same java binary, a class path and environment of our choice. */
+/**
+ * Runs {@link LoaderProbe} (or another main class) in a fresh JVM: the same java binary, a class path and
+ * environment of our choice.
+ */
 final class ChildJvm {
 
     /** Where natives jars keep their libraries; a class path entry holding it provides natives. */
@@ -67,14 +70,56 @@ final class ChildJvm {
         return this;
     }
 
+    /** Sets (or, with null, removes) an environment variable of the child. */
+    ChildJvm env(String key, String value) {
+        env.put(key, value);
+        return this;
+    }
+
     Result run(String... args) throws IOException, InterruptedException {
+        return start(LoaderProbe.class, args).finish();
+    }
+
+    /** Runs {@code main}'s main method with these arguments and waits for it. */
+    Result runMain(Class<?> main, String... args) throws IOException, InterruptedException {
+        return start(main, args).finish();
+    }
+
+    /** A child started and not yet waited for, so that several can run at once. */
+    final class Running {
+        private final Process process;
+        private final Path out;
+        private final Path err;
+        private final List<String> cmd;
+
+        private Running(Process process, Path out, Path err, List<String> cmd) {
+            this.process = process;
+            this.out = out;
+            this.err = err;
+            this.cmd = cmd;
+        }
+
+        Result finish() throws IOException, InterruptedException {
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("child JVM did not finish in 120 s: " + cmd);
+            }
+            Result r = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+            Files.delete(out);
+            Files.delete(err);
+            return r;
+        }
+    }
+
+    Running start(Class<?> main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(String.join(File.pathSeparator, classpath));
-        cmd.add(LoaderProbe.class.getName());
+        cmd.add(main.getName());
         cmd.addAll(Arrays.asList(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
         for (Map.Entry<String, String> e : env.entrySet()) {
@@ -87,16 +132,7 @@ final class ChildJvm {
         Path out = Files.createTempFile(workDir, "child", ".out");
         Path err = Files.createTempFile(workDir, "child", ".err");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("child JVM did not finish in 60 s: " + cmd);
-        }
-        Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
-        Files.delete(out);
-        Files.delete(err);
-        return r;
+        return new Running(pb.start(), out, err, cmd);
     }
 
     /** Whether a class path entry (directory or jar) provides natives as resources. */
