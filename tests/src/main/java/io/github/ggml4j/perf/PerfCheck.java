@@ -162,9 +162,15 @@ public final class PerfCheck {
             PerfResults cur = PerfResults.read(Path.of(files.get(0)));
             PerfResults base = PerfResults.read(Path.of(files.get(1)));
             List<Row> rows = compare(cur, base, threshold);
+            System.out.println("current:  " + describe(cur));
+            System.out.println("baseline: " + describe(base));
+            if (!String.valueOf(cur.info().get("mode")).equals(String.valueOf(base.info().get("mode")))) {
+                System.out.println("note: the runs used different modes; short-mode errors are wide, so few rows can be flagged");
+            }
+            System.out.println();
             System.out.print(table(rows));
             if (svg != null) {
-                writeChart(svg, rows);
+                writeChart(svg, rows, threshold);
                 System.out.println("chart: " + svg);
             }
             long bad = rows.stream().filter(r -> r.status() == Status.REGRESSION).count();
@@ -177,11 +183,19 @@ public final class PerfCheck {
         }
     }
 
-    static void writeChart(Path svg, List<Row> rows) {
+    /** Mode, date and load average of a run, where its file says. */
+    static String describe(PerfResults r) {
+        Object load = r.info().get("loadAverage");
+        return String.format(Locale.ROOT, "mode %s, %s, load average %s, %d benchmarks", r.info().getOrDefault("mode", "?"),
+                r.info().getOrDefault("created", "?"), load instanceof Number n ? String.format(Locale.ROOT, "%.2f",
+                        n.doubleValue()) : "?", r.entries().size());
+    }
+
+    static void writeChart(Path svg, List<Row> rows, double threshold) {
         try {
             Path parent = svg.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            Files.writeString(svg, RatioChart.svg(rows));
+            Files.writeString(svg, RatioChart.svg(rows, threshold));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + svg, e);
         }

@@ -143,7 +143,7 @@ public final class PerfRun {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        PerfCheck.writeChart(o.out().resolve("chart.svg"), rows);
+        PerfCheck.writeChart(o.out().resolve("chart.svg"), rows, PerfCheck.THRESHOLD);
         System.out.println();
         System.out.print(report);
         System.out.println("\nfiles: " + o.out().toAbsolutePath() + "/{jmh.json,perf.json,report.md,chart.svg}");
