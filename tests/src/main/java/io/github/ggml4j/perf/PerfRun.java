@@ -94,9 +94,18 @@ public final class PerfRun {
         }
 
         public static Options defaults(Mode mode, Path out) {
-            return new Options(mode, out, 2, List.of(), true, null, mode.genTokens, mode.repetitions, mode.millis);
+            return new Options(mode, out, DEFAULT_THREADS, List.of(), true, null, mode.genTokens, mode.repetitions,
+                    mode.millis);
         }
     }
+
+    /**
+     * Threads of every benchmark and of both runtimes in the comparison: 1 by default, because on a shared
+     * 2-core machine a 2-thread ggml graph waits at every op's barrier for a descheduled worker (measured here:
+     * a decode step of the default model took 3.5 ms on 1 thread, 16 to 500 ms on 2 threads under a load
+     * of 5 to 8), so 2-thread figures measure the scheduler. Pass {@code --threads 2} on a quiet machine.
+     */
+    public static final int DEFAULT_THREADS = 1;
 
     private PerfRun() {
     }
@@ -240,7 +249,7 @@ public final class PerfRun {
     static Options parse(String... args) {
         Mode mode = Mode.SHORT;
         Path out = null;
-        int threads = 2;
+        int threads = DEFAULT_THREADS;
         List<String> includes = new ArrayList<>();
         boolean compare = true;
         Path baseline = null;

@@ -68,6 +68,7 @@ class PerfSuiteTest {
         assertEquals(4, o.threads());
         assertEquals(128, o.genTokens());
         assertTrue(o.compare());
+        assertEquals(PerfRun.DEFAULT_THREADS, PerfRun.parse("--out", "x").threads());
         assertFalse(PerfRun.parse("--out", "x", "--no-compare").compare());
         assertThrows(IllegalArgumentException.class, () -> PerfRun.parse("--mode", "short"));
         assertThrows(IllegalArgumentException.class, () -> PerfRun.parse("--out", "x", "--threads", "0"));
