@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The performance regression suite (build first: ./build.sh). Never fails on timing noise; `check` does.
 #
-#   scripts/perf.sh [short|full] [--threads N] [--out DIR] [-Dggml4j.bench.model=FILE] [PerfRun options]
+#   scripts/perf.sh [short|full] [--threads N (default 1)] [--out DIR] [-Dggml4j.bench.model=FILE] [PerfRun options]
 #       JMH suite + ggml4j vs llama-bench on the same file; writes DIR (default tests/target/perf/RUN) with
 #       jmh.json, perf.json, report.md, chart.svg; prints the table against tests/perf/baseline.json.
 #       short (CI smoke, ~2 min on 2 cores): 1 fork, 1 warm-up + 3 iterations of 0.4 s; full (~5 min): 2 + 5 of 1 s.
