@@ -4,7 +4,7 @@
 #   scripts/perf.sh [short|full] [--threads N (default 1)] [--out DIR] [-Dggml4j.bench.model=FILE] [PerfRun options]
 #       JMH suite + ggml4j vs llama-bench on the same file; writes DIR (default tests/target/perf/RUN) with
 #       jmh.json, perf.json, report.md, chart.svg; prints the table against tests/perf/baseline.json.
-#       short (CI smoke, ~2 min on 2 cores): 1 fork, 1 warm-up + 3 iterations of 0.4 s; full (~5 min): 2 + 5 of 1 s.
+#       short (smoke, ~1 min on 2 cores): 1 fork, 1 warm-up + 3 iterations of 0.4 s; full (~3.5 min): 2 + 5 of 1 s.
 #   scripts/perf.sh check CURRENT [BASELINE]   regression verdict: exit 1 when a benchmark is > 10 % slower and
 #       outside the baseline's confidence interval (CURRENT/BASELINE: perf.json, JMH json, or a run folder).
 #   scripts/perf.sh baseline RUN               makes RUN's perf.json the committed baseline (tests/perf/baseline.json).
