@@ -153,6 +153,22 @@ public final class OpHarness implements AutoCloseable {
      * output is filled with NaN first, so a run that leaves it unwritten cannot pass for the previous one.
      */
     public float[] compute(MemorySegment output, int threads) {
+        prepare(output, threads);
+        poison(output);
+        graphCompute();
+        return read(output);
+    }
+
+    /**
+     * Computes the graph ending in {@code output} like {@link #compute} but neither poisons nor reads the
+     * output: only ggml's work, for benchmarks.
+     */
+    public void run(MemorySegment output, int threads) {
+        prepare(output, threads);
+        graphCompute();
+    }
+
+    private void prepare(MemorySegment output, int threads) {
         checkOpen();
         if (graph == null) {
             allocate(output);
@@ -160,12 +176,13 @@ public final class OpHarness implements AutoCloseable {
             throw new IllegalStateException("the graph was built for another output tensor");
         }
         NativeStatus.check(GgmlLib.ggml4j_backend_set_n_threads(backend, threads), "set_n_threads(" + threads + ")");
-        poison(output);
+    }
+
+    private void graphCompute() {
         int st = GgmlLib.ggml_backend_graph_compute(backend, graph);
         if (st != GgmlLib.GGML_STATUS_SUCCESS()) {
             throw new IllegalStateException("ggml_backend_graph_compute returned " + st);
         }
-        return read(output);
     }
 
     /** Shape of a tensor, innermost first, 4 entries. */
