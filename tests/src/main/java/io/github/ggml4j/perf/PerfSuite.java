@@ -1,6 +1,8 @@
 package io.github.ggml4j.perf;
 
 import io.github.ggml4j.jmh.GgufOpenBenchmark;
+import io.github.ggml4j.jmh.QuantizeBenchmark;
+import io.github.ggml4j.jmh.SamplerBenchmark;
 import io.github.ggml4j.jmh.ModelBenchmark;
 import io.github.ggml4j.jmh.MulMatBenchmark;
 import io.github.ggml4j.jmh.TokenizerBenchmark;
@@ -29,7 +31,9 @@ public final class PerfSuite {
             MulMatBenchmark.class,
             ModelBenchmark.class,
             TokenizerBenchmark.class,
-            GgufOpenBenchmark.class);
+            GgufOpenBenchmark.class,
+            SamplerBenchmark.class,
+            QuantizeBenchmark.class);
 
     private PerfSuite() {
     }
