@@ -110,30 +110,13 @@ final class BeamSearch implements AutoCloseable {
     /** The beam's {@code width} best next tokens by summed log-probability. */
     private void expand(Beam b, List<Candidate> out) {
         float[] logits = b.seq().lastOutput();
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double z = 0;
-        for (float l : logits) {
-            z += Math.exp(l - max);
-        }
-        double logZ = max + Math.log(z);
-        int k = Math.min(options.width(), logits.length);
-        int[] best = new int[k];
-        Arrays.fill(best, -1);
         for (int i = 0; i < logits.length; i++) {
             if (!Float.isFinite(logits[i])) {
                 throw new io.github.ggml4j.GenerationException("the model produced a non-finite logit for token " + i);
             }
-            for (int j = 0; j < k; j++) {
-                if (best[j] < 0 || logits[i] > logits[best[j]]) {
-                    System.arraycopy(best, j, best, j + 1, k - j - 1);
-                    best[j] = i;
-                    break;
-                }
-            }
         }
+        double logZ = LogProbs.logNormalizer(logits);
+        int[] best = LogProbs.top(logits, options.width());
         for (int id : best) {
             out.add(new Candidate(b, id, b.score() + (logits[id] - logZ)));
         }

@@ -120,28 +120,9 @@ final class Generator {
 
     /** The token's log-probability under the model's own distribution, and the most likely alternatives. */
     private Token withLogprobs(int next, String emitted, float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        double logZ = max + Math.log(sum);
-        int k = Math.min(options.logprobs(), logits.length);
-        int[] best = new int[k];
-        Arrays.fill(best, -1);
-        for (int i = 0; i < logits.length; i++) {
-            for (int j = 0; j < k; j++) {
-                if (best[j] < 0 || logits[i] > logits[best[j]]) {
-                    System.arraycopy(best, j, best, j + 1, k - j - 1);
-                    best[j] = i;
-                    break;
-                }
-            }
-        }
-        java.util.List<Token.Alternative> alts = new java.util.ArrayList<>(k);
+        double logZ = LogProbs.logNormalizer(logits);
+        int[] best = LogProbs.top(logits, options.logprobs());
+        java.util.List<Token.Alternative> alts = new java.util.ArrayList<>(best.length);
         for (int id : best) {
             alts.add(new Token.Alternative(id, (float) (logits[id] - logZ)));
         }
