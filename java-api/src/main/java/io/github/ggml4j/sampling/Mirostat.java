@@ -7,16 +7,14 @@ package io.github.ggml4j.sampling;
 final class Mirostat implements Sampler {
 
     private final int version;
-    private final int nVocab;
     private final float tau;
     private final float eta;
     private final int m;
     private final Mt19937 rng;
     private float mu;
 
-    Mirostat(int version, int nVocab, long seed, float tau, float eta) {
+    Mirostat(int version, long seed, float tau, float eta) {
         this.version = version;
-        this.nVocab = nVocab;
         this.tau = tau;
         this.eta = eta;
         this.m = 100;
@@ -26,6 +24,8 @@ final class Mirostat implements Sampler {
 
     @Override
     public void apply(Candidates c) {
+        // in its chain only temperature runs first, so the candidates are still the whole vocabulary
+        int nVocab = c.size;
         c.softmax(true);
         if (version == 1) {
             float sumTiBi = 0;

@@ -21,14 +21,14 @@ public final class SamplerChain {
     private final List<Sampler> samplers = new ArrayList<>();
     private Candidates candidates;
 
-    private SamplerChain(SamplingOptions o, int nVocab) {
+    private SamplerChain(SamplingOptions o) {
         if (!o.logitBias().isEmpty()) {
             samplers.add(new LogitBias(o.logitBias()));
         }
         if (o.mirostat() != 0) {
             // llama.cpp's Mirostat chains: temperature, then Mirostat picks
             samplers.add(new Temperature(o.temperature()));
-            samplers.add(new Mirostat(o.mirostat(), nVocab, o.seed(), o.mirostatTau(), o.mirostatEta()));
+            samplers.add(new Mirostat(o.mirostat(), o.seed(), o.mirostatTau(), o.mirostatEta()));
             return;
         }
         samplers.add(new Penalties(o.repeatLastN(), o.repeatPenalty(), o.frequencyPenalty(), o.presencePenalty()));
@@ -41,13 +41,8 @@ public final class SamplerChain {
         samplers.add(new Dist(o.seed()));
     }
 
-    /** A chain for a model of {@code nVocab} tokens (Mirostat v1 uses the vocabulary size). */
-    public static SamplerChain of(SamplingOptions options, int nVocab) {
-        return new SamplerChain(Objects.requireNonNull(options, "options"), nVocab);
-    }
-
     public static SamplerChain of(SamplingOptions options) {
-        return of(options, 32000);
+        return new SamplerChain(Objects.requireNonNull(options, "options"));
     }
 
     /** Tells every sampler about tokens in the context (the prompt's, then each generated one). */

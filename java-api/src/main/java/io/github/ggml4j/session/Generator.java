@@ -53,7 +53,7 @@ final class Generator {
         this.cancelled = cancelled;
         this.out = new int[Math.min(options.maxTokens(), 1024)];
         this.chain = options.sampling().isGreedy() && options.processor() == null ? null
-                : SamplerChain.of(options.sampling(), engine.model().hparams().nVocab());
+                : SamplerChain.of(options.sampling());
     }
 
     boolean done() {

@@ -56,7 +56,7 @@ public class SamplerBenchmark {
             case "typical" -> off.withTypicalP(0.9f);
             default -> throw new IllegalArgumentException(sampler);
         };
-        chain = SamplerChain.of(o, vocab);
+        chain = SamplerChain.of(o);
         for (int i = 0; i < 64; i++) {
             chain.accept(r.nextInt(vocab));
         }
