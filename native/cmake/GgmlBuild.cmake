@@ -108,7 +108,8 @@ ExternalProject_Add(llamacpp
     USES_TERMINAL_BUILD ON
     BUILD_BYPRODUCTS  "${GGML4J_GGML_BIN_DIR}/libggml${_lib_suffix}"
                       "${GGML4J_GGML_BIN_DIR}/libggml-base${_lib_suffix}"
-                      "${GGML4J_GGML_BIN_DIR}/libllama${_lib_suffix}")
+                      "${GGML4J_GGML_BIN_DIR}/libllama${_lib_suffix}"
+                      "${GGML4J_GGML_BIN_DIR}/libllama-common${_lib_suffix}")
 
 set(_inc "${GGML4J_LLAMA_SOURCE_DIR}/ggml/include")
 
@@ -132,4 +133,12 @@ if (GGML4J_REFERENCE)
         INTERFACE_INCLUDE_DIRECTORIES "${GGML4J_LLAMA_SOURCE_DIR}/include;${_inc}"
         INTERFACE_LINK_LIBRARIES ggml4j_ggml)
     add_dependencies(ggml4j_llama llamacpp)
+
+    # llama.cpp's common library: its Jinja engine renders the chat-template reference
+    add_library(ggml4j_llama_common SHARED IMPORTED GLOBAL)
+    set_target_properties(ggml4j_llama_common PROPERTIES
+        IMPORTED_LOCATION "${GGML4J_GGML_BIN_DIR}/libllama-common${_lib_suffix}"
+        INTERFACE_INCLUDE_DIRECTORIES "${GGML4J_LLAMA_SOURCE_DIR}/common"
+        INTERFACE_LINK_LIBRARIES ggml4j_llama)
+    add_dependencies(ggml4j_llama_common llamacpp)
 endif()

@@ -1,6 +1,7 @@
 package io.github.ggml4j.cli;
 
 import io.github.ggml4j.CancelledException;
+import io.github.ggml4j.ChatTemplateException;
 import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.GenerationException;
 import io.github.ggml4j.Ggml4jException;
@@ -40,6 +41,7 @@ final class ExitCodes {
                 case ResourceClosedException r -> 12;
                 case InsufficientMemoryException i -> 13;
                 case SessionStateException s -> 14;
+                case ChatTemplateException t -> 15;
             };
         }
         return USAGE;

@@ -261,6 +261,15 @@ public final class Model implements AutoCloseable {
                 + " has no tokenizer metadata; use the token-id methods"));
     }
 
+    /**
+     * The file's chat template ({@code tokenizer.chat_template}, a Jinja template), or the named one
+     * ({@code tokenizer.chat_template.NAME}) when {@code name} is not null; empty when the file has none.
+     */
+    public java.util.Optional<String> chatTemplate(String name) {
+        String key = name == null ? "tokenizer.chat_template" : "tokenizer.chat_template." + name;
+        return loaded().file().metadata().optString(key);
+    }
+
     /** Whether the file has a vocabulary, so text can be tokenized. */
     public boolean hasTokenizer() {
         return loaded().tokenizer().isPresent();
