@@ -2,6 +2,7 @@
 module io.github.ggml4j.cli {
     requires io.github.ggml4j;
     requires io.github.ggml4j.quantize;
+    requires io.github.ggml4j.chat;
     requires info.picocli;
     requires java.logging;
 

@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
  */
 @Command(name = "ggml4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run quantized LLMs in the JVM over ggml.",
-        subcommands = {InfoCommand.class, GgufCommand.class, GenerateCommand.class, TokenizeCommand.class,
+        subcommands = {InfoCommand.class, GgufCommand.class, GenerateCommand.class, ChatCommand.class, TokenizeCommand.class,
                 BenchCommand.class, BatchedBenchCommand.class, QuantizeCommand.class, PerplexityCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

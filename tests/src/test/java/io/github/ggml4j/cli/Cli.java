@@ -33,6 +33,17 @@ final class Cli {
         return new Result(exit, out.toString(), err.toString());
     }
 
+    /** As {@link #run}, with {@code stdin} as standard input (not a terminal). */
+    static synchronized Result runWithInput(String stdin, String... args) {
+        java.io.InputStream saved = System.in;
+        System.setIn(new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+        try {
+            return run(args);
+        } finally {
+            System.setIn(saved);
+        }
+    }
+
     /**
      * {@code ggml4j ARGS} in a child JVM with this one's class path, as the launcher runs it: there, native and
      * library logs reach the real stdout and stderr too. Output goes through files in {@code dir}.
