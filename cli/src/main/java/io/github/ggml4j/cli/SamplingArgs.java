@@ -54,6 +54,22 @@ final class SamplingArgs {
     @Option(names = "--mirostat-lr", defaultValue = "0.1", description = "Mirostat learning rate eta (default ${DEFAULT-VALUE})")
     float mirostatLr;
 
+    @Option(names = "--dry-multiplier", defaultValue = "0.0", description = "DRY multiplier, 0 disables (default ${DEFAULT-VALUE})")
+    float dryMultiplier;
+
+    @Option(names = "--dry-base", defaultValue = "1.75", description = "DRY base (default ${DEFAULT-VALUE})")
+    float dryBase;
+
+    @Option(names = "--dry-allowed-length", defaultValue = "2", description = "repeats DRY allows unpenalized (default ${DEFAULT-VALUE})")
+    int dryAllowedLength;
+
+    @Option(names = "--dry-penalty-last-n", defaultValue = "64", description = "tokens DRY searches, 0 disables (default ${DEFAULT-VALUE})")
+    int dryPenaltyLastN;
+
+    @Option(names = "--dry-sequence-breaker", paramLabel = "STRING",
+            description = "a DRY sequence breaker (repeatable; replaces the defaults \\n : \" *; 'none' for none)")
+    List<String> dryBreakers = new ArrayList<>();
+
     @Option(names = "--mirostat-ent", defaultValue = "5.0", description = "Mirostat target entropy tau (default ${DEFAULT-VALUE})")
     float mirostatEnt;
 
@@ -66,6 +82,18 @@ final class SamplingArgs {
 
 
     /** The sampling flags as options; an invalid one is an error naming the flag (case 38). */
+    private io.github.ggml4j.sampling.DryOptions dry() {
+        List<String> breakers = dryBreakers.isEmpty() ? io.github.ggml4j.sampling.DryOptions.DEFAULTS.breakers()
+                : dryBreakers.contains("none") ? List.of() : dryBreakers;
+        // llama.cpp ignores a base below 1 (keeping its default)
+        float base = dryBase >= 1.0f ? dryBase : io.github.ggml4j.sampling.DryOptions.DEFAULTS.base();
+        if (dryPenaltyLastN < 0) {
+            throw new IllegalArgumentException("--dry-penalty-last-n must be >= 0, got " + dryPenaltyLastN);
+        }
+        return new io.github.ggml4j.sampling.DryOptions(dryMultiplier, base, dryAllowedLength, dryPenaltyLastN,
+                breakers);
+    }
+
     SamplingOptions options() {
         long s = seed != null ? seed : (System.nanoTime() & 0xffffffffL);
         java.util.Map<Integer, Float> bias = new java.util.HashMap<>();
@@ -81,7 +109,7 @@ final class SamplingArgs {
         try {
             return new SamplingOptions(temperature, topK, topP, minP, typical, repeatLastN, repeatPenalty,
                     frequencyPenalty, presencePenalty, s, bias, dynatempRange, dynatempExp, xtcProbability, xtcThreshold,
-                    mirostat, mirostatEnt, mirostatLr);
+                    mirostat, mirostatEnt, mirostatLr, dry());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("sampling flags: " + e.getMessage(), e);
         }

@@ -244,6 +244,11 @@ final class Compute implements AutoCloseable {
         MemorySegment.copy(outputHost, ValueLayout.JAVA_FLOAT, 4L * row * outputWidth, dst, 0, outputWidth);
     }
 
+    /** Copies output row {@code row} of the last run into {@code seq}'s native last-output buffer. */
+    void output(int row, Sequence seq) {
+        seq.storeOutput(outputHost, 4L * row * outputWidth, outputWidth);
+    }
+
     /** Width of an output row (n_vocab for logits). */
     int outputWidth() {
         return outputWidth;

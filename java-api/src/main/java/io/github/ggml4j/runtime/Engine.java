@@ -214,7 +214,7 @@ public final class Engine implements AutoCloseable {
             }
             memory.removeRange(seq.id, position, -1);
             seq.truncate(position);
-            seq.lastOutput = null;
+            seq.setLastOutput(null);
             roomFreed();
             return null;
         });
@@ -468,13 +468,15 @@ public final class Engine implements AutoCloseable {
             for (int t = 0; t < r.taken; t++) {
                 int index = r.next + t;
                 if (r.outputs(index)) {
-                    float[] dst = r.allRows ? new float[width] : lastOutputBuffer(s, width);
-                    compute.output(row++, dst);
                     if (r.allRows) {
+                        float[] dst = new float[width];
+                        compute.output(row++, dst);
                         r.rows[index] = dst;
                         if (index == r.tokens.length - 1) {
-                            System.arraycopy(dst, 0, lastOutputBuffer(s, width), 0, width);
+                            System.arraycopy(dst, 0, s.lastOutputBuffer(width), 0, width);
                         }
+                    } else {
+                        compute.output(row++, s); // stays in native memory until someone reads it as an array
                     }
                 }
             }
@@ -486,13 +488,6 @@ public final class Engine implements AutoCloseable {
         for (Request r : finished) {
             complete(r);
         }
-    }
-
-    private static float[] lastOutputBuffer(Sequence s, int width) {
-        if (s.lastOutput == null || s.lastOutput.length != width) {
-            s.lastOutput = new float[width];
-        }
-        return s.lastOutput;
     }
 
     /** Clears the running set; returns the requests that are finished (success) or all of them (failure). */

@@ -1,5 +1,10 @@
 package io.github.ggml4j.runtime;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -14,7 +19,13 @@ public final class Sequence {
     final boolean waitWhenFull;
     private int[] history = new int[64];
     private int size;
-    float[] lastOutput;
+    /** The last output row on the heap: current unless {@link #nativeCurrent}; materialized on demand. */
+    private float[] lastOutput;
+    /** The last output row in native memory, copied there from the graph's output by the engine. */
+    private MemorySegment nativeOutput;
+    private FloatBuffer nativeView;
+    private boolean nativeCurrent;
+    private boolean hasOutput;
     volatile boolean generating;
     volatile boolean expectMore;
     volatile Request pending;
@@ -50,6 +61,56 @@ public final class Sequence {
 
     /** The output row (logits) of the last evaluated token, or null; owned by the engine, do not modify. */
     public float[] lastOutput() {
+        if (!hasOutput) {
+            return null;
+        }
+        if (nativeCurrent) {
+            int width = (int) (nativeOutput.byteSize() / 4);
+            if (lastOutput == null || lastOutput.length != width) {
+                lastOutput = new float[width];
+            }
+            MemorySegment.copy(nativeOutput, ValueLayout.JAVA_FLOAT, 0, lastOutput, 0, width);
+            nativeCurrent = false;
+        }
+        return lastOutput;
+    }
+
+    /**
+     * The last output row as a read-only buffer, without copying it to the heap when it is in native memory (the
+     * sampler chain reads it there); null when there is none. Valid until the sequence's next evaluation.
+     */
+    public FloatBuffer lastOutputView() {
+        if (!hasOutput) {
+            return null;
+        }
+        return nativeCurrent ? nativeView.duplicate() : FloatBuffer.wrap(lastOutput).asReadOnlyBuffer();
+    }
+
+    /** Copies row {@code width} floats at {@code byteOffset} of {@code src} in as the last output, natively. */
+    void storeOutput(MemorySegment src, long byteOffset, int width) {
+        if (nativeOutput == null || nativeOutput.byteSize() != 4L * width) {
+            nativeOutput = Arena.ofAuto().allocate(4L * width, 64);
+            nativeView = nativeOutput.asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer().asReadOnlyBuffer();
+        }
+        MemorySegment.copy(src, byteOffset, nativeOutput, 0, 4L * width);
+        nativeCurrent = true;
+        hasOutput = true;
+    }
+
+    /** Sets the last output from the heap (a restored state, a row the caller also keeps). */
+    void setLastOutput(float[] row) {
+        lastOutput = row;
+        nativeCurrent = false;
+        hasOutput = row != null;
+    }
+
+    /** A heap array of {@code width} to write the last output into (then current). */
+    float[] lastOutputBuffer(int width) {
+        if (lastOutput == null || lastOutput.length != width) {
+            lastOutput = new float[width];
+        }
+        nativeCurrent = false;
+        hasOutput = true;
         return lastOutput;
     }
 
@@ -80,7 +141,8 @@ public final class Sequence {
     void copyFrom(Sequence other) {
         history = Arrays.copyOf(other.history, Math.max(64, other.size));
         size = other.size;
-        lastOutput = other.lastOutput == null ? null : other.lastOutput.clone();
+        float[] row = other.lastOutput();
+        setLastOutput(row == null ? null : row.clone());
     }
 
     /** Length of the common prefix of this history and {@code head} followed by {@code tail}. */

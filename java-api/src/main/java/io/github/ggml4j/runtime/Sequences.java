@@ -40,7 +40,7 @@ final class Sequences {
         seq.released = true;
         if (maxCached > 0 && seq.position() > 0) {
             seq.cached = true;
-            seq.lastOutput = null;
+            seq.setLastOutput(null);
             cached.addLast(seq);
             while (cached.size() > maxCached) {
                 evict(cached.removeFirst());

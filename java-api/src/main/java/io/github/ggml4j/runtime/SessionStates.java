@@ -46,7 +46,7 @@ public final class SessionStates {
             for (int t : tokens) {
                 out.writeInt(t);
             }
-            float[] last = seq.lastOutput;
+            float[] last = seq.lastOutput();
             out.writeInt(last == null ? 0 : last.length);
             if (last != null) {
                 for (float f : last) {
@@ -125,7 +125,7 @@ public final class SessionStates {
                     throw e;
                 }
                 s.append(tokens, 0, n);
-                s.lastOutput = lastOutput;
+                s.setLastOutput(lastOutput);
                 return s;
             });
         } catch (EOFException e) {

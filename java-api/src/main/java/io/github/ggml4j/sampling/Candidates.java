@@ -24,20 +24,124 @@ final class Candidates {
 
     /** Every token, in id order, with its logit. */
     void reset(float[] logits) {
-        int n = logits.length;
+        reset(java.nio.FloatBuffer.wrap(logits));
+    }
+
+    /** Every token of {@code logits} (from its position 0 to its limit), in id order, checked to be finite. */
+    void reset(java.nio.FloatBuffer logits) {
+        int n = logits.limit();
         if (id.length < n) {
             id = new int[n];
             logit = new float[n];
             p = new float[n];
         }
         for (int i = 0; i < n; i++) {
+            float v = logits.get(i);
+            checkFinite(v, i);
             id[i] = i;
-            logit[i] = logits[i];
+            logit[i] = v;
             p[i] = 0;
         }
         size = n;
         sorted = false;
         selected = -1;
+    }
+
+    static void checkFinite(float v, int token) {
+        if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY) {
+            throw new io.github.ggml4j.GenerationException("the model produced a non-finite logit (" + v
+                    + ") for token " + token + "; its weights are probably broken (NaN or Inf)");
+        }
+    }
+
+    /**
+     * The {@code k} highest of the logits, where the tokens {@code adjIds} (ascending) have the logits
+     * {@code adjValues} instead, sorted descending (ties: lower id first): logit bias, penalties, DRY and top-k in
+     * one pass over the vocabulary, which is read where it lies and never copied.
+     */
+    void topK(java.nio.FloatBuffer logits, int k, int[] adjIds, float[] adjValues) {
+        int n = logits.limit();
+        k = Math.min(k, n);
+        long[] heap = new long[k];
+        int filled = 0;
+        float worst = Float.NEGATIVE_INFINITY;
+        int nextAdj = 0;
+        for (int i = 0; i < n; i++) {
+            float v = logits.get(i);
+            if (v != v || v == Float.POSITIVE_INFINITY) {
+                checkFinite(v, i);
+            }
+            if (nextAdj < adjIds.length && adjIds[nextAdj] == i) {
+                v = adjValues[nextAdj++];
+            }
+            if (filled == k && v < worst) {
+                continue;
+            }
+            long key = ((long) descending(v) << 32) | (i & 0xffffffffL);
+            if (filled < k) {
+                heap[filled] = key;
+                siftUp(heap, filled++);
+                if (filled == k) {
+                    worst = valueOf(heap[0]);
+                }
+            } else if (key < heap[0]) {
+                heap[0] = key;
+                siftDown(heap, k);
+                worst = valueOf(heap[0]);
+            }
+        }
+        Arrays.sort(heap, 0, filled);
+        if (id.length < filled) {
+            id = new int[filled];
+            logit = new float[filled];
+            p = new float[filled];
+        }
+        for (int i = 0; i < filled; i++) {
+            id[i] = (int) heap[i];
+            logit[i] = valueOf(heap[i]);
+            p[i] = 0;
+        }
+        size = filled;
+        sorted = true;
+        selected = -1;
+    }
+
+    private static void siftUp(long[] heap, int c) {
+        while (c > 0 && heap[(c - 1) / 2] < heap[c]) {
+            long t = heap[c];
+            heap[c] = heap[(c - 1) / 2];
+            heap[(c - 1) / 2] = t;
+            c = (c - 1) / 2;
+        }
+    }
+
+    private static void siftDown(long[] heap, int k) {
+        int c = 0;
+        while (true) {
+            int l = 2 * c + 1;
+            int r = l + 1;
+            int m = c;
+            if (l < k && heap[l] > heap[m]) {
+                m = l;
+            }
+            if (r < k && heap[r] > heap[m]) {
+                m = r;
+            }
+            if (m == c) {
+                return;
+            }
+            long t = heap[c];
+            heap[c] = heap[m];
+            heap[m] = t;
+            c = m;
+        }
+    }
+
+    /** The logit a key was made from (the inverse of {@link #descending}). */
+    private static float valueOf(long key) {
+        int ascending = ~(int) (key >>> 32);
+        int bits = ascending < 0 ? ascending ^ 0x7fffffff : ascending;
+        return Float.intBitsToFloat(bits);
     }
 
     /** Keeps the {@code k} highest logits, sorted descending (ties: lower index first). */

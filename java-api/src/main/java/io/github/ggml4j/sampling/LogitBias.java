@@ -11,6 +11,10 @@ final class LogitBias implements Sampler {
         this.bias = Map.copyOf(bias);
     }
 
+    Map<Integer, Float> bias() {
+        return bias;
+    }
+
     @Override
     public void apply(Candidates c) {
         for (int i = 0; i < c.size; i++) {

@@ -39,9 +39,28 @@ final class Penalties implements Sampler {
         window.addLast(token);
     }
 
+    boolean active() {
+        return !(lastN == 0 || (repeat == 1.0f && frequency == 0.0f && presence == 0.0f));
+    }
+
+    /** The tokens in the window (those whose logits the penalties change). */
+    java.util.Set<Integer> tokens() {
+        return counts.keySet();
+    }
+
+    /** {@code logit} after the penalties for {@code token} (unchanged when it is not in the window). */
+    float adjust(int token, float logit) {
+        Integer count = counts.get(token);
+        if (count == null) {
+            return logit;
+        }
+        float v = logit <= 0 ? logit * repeat : logit / repeat;
+        return v - ((float) count * frequency + (count > 0 ? 1.0f : 0.0f) * presence);
+    }
+
     @Override
     public void apply(Candidates c) {
-        if (lastN == 0 || (repeat == 1.0f && frequency == 0.0f && presence == 0.0f)) {
+        if (!active()) {
             return;
         }
         for (int i = 0; i < c.size; i++) {

@@ -31,12 +31,24 @@ import java.util.Objects;
  * @param mirostat         0 off, 1 Mirostat, 2 Mirostat 2.0 (then only temperature and logit bias apply besides)
  * @param mirostatTau      Mirostat's target surprise
  * @param mirostatEta      Mirostat's learning rate
+ * @param dry              DRY repetition penalty (after the penalties, before top-k, as in llama.cpp)
  */
 public record SamplingOptions(float temperature, int topK, float topP, float minP, float typicalP, int repeatLastN,
                               float repeatPenalty, float frequencyPenalty, float presencePenalty, long seed,
                               Map<Integer, Float> logitBias, float dynatempRange, float dynatempExponent,
                               float xtcProbability, float xtcThreshold, int mirostat, float mirostatTau,
-                              float mirostatEta) {
+                              float mirostatEta, DryOptions dry) {
+
+    /** Without DRY. */
+    public SamplingOptions(float temperature, int topK, float topP, float minP, float typicalP, int repeatLastN,
+                           float repeatPenalty, float frequencyPenalty, float presencePenalty, long seed,
+                           Map<Integer, Float> logitBias, float dynatempRange, float dynatempExponent,
+                           float xtcProbability, float xtcThreshold, int mirostat, float mirostatTau,
+                           float mirostatEta) {
+        this(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty, presencePenalty,
+                seed, logitBias, dynatempRange, dynatempExponent, xtcProbability, xtcThreshold, mirostat, mirostatTau,
+                mirostatEta, DryOptions.DEFAULTS);
+    }
 
     /** Without dynamic temperature, XTC or Mirostat. */
     public SamplingOptions(float temperature, int topK, float topP, float minP, float typicalP, int repeatLastN,
@@ -75,6 +87,7 @@ public record SamplingOptions(float temperature, int topK, float topP, float min
         }
         finite("mirostat tau", mirostatTau);
         finite("mirostat eta", mirostatEta);
+        Objects.requireNonNull(dry, "dry");
         logitBias = Map.copyOf(Objects.requireNonNull(logitBias, "logitBias"));
         for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
             if (e.getKey() < 0 || Float.isNaN(e.getValue()) || e.getValue() == Float.POSITIVE_INFINITY) {
@@ -106,74 +119,80 @@ public record SamplingOptions(float temperature, int topK, float topP, float min
         return defaults().withTemperature(0);
     }
 
+    public SamplingOptions withDry(DryOptions v) {
+        return new SamplingOptions(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
+                presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability,
+                xtcThreshold, mirostat, mirostatTau, mirostatEta, v);
+    }
+
     public boolean isGreedy() {
-        return temperature <= 0 && mirostat == 0 && logitBias.isEmpty() && (repeatLastN == 0
+        return temperature <= 0 && !dry.enabled() && mirostat == 0 && logitBias.isEmpty() && (repeatLastN == 0
                 || (repeatPenalty == 1 && frequencyPenalty == 0 && presencePenalty == 0));
     }
 
     public SamplingOptions withTemperature(float v) {
         return new SamplingOptions(v, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
                 presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability,
-                xtcThreshold, mirostat, mirostatTau, mirostatEta);
+                xtcThreshold, mirostat, mirostatTau, mirostatEta, dry);
     }
 
     public SamplingOptions withTopK(int v) {
         return new SamplingOptions(temperature, v, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
                 presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability,
-                xtcThreshold, mirostat, mirostatTau, mirostatEta);
+                xtcThreshold, mirostat, mirostatTau, mirostatEta, dry);
     }
 
     public SamplingOptions withTopP(float v) {
         return new SamplingOptions(temperature, topK, v, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
                 presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability,
-                xtcThreshold, mirostat, mirostatTau, mirostatEta);
+                xtcThreshold, mirostat, mirostatTau, mirostatEta, dry);
     }
 
     public SamplingOptions withMinP(float v) {
         return new SamplingOptions(temperature, topK, topP, v, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
                 presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability,
-                xtcThreshold, mirostat, mirostatTau, mirostatEta);
+                xtcThreshold, mirostat, mirostatTau, mirostatEta, dry);
     }
 
     public SamplingOptions withTypicalP(float v) {
         return new SamplingOptions(temperature, topK, topP, minP, v, repeatLastN, repeatPenalty, frequencyPenalty,
                 presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability,
-                xtcThreshold, mirostat, mirostatTau, mirostatEta);
+                xtcThreshold, mirostat, mirostatTau, mirostatEta, dry);
     }
 
     public SamplingOptions withPenalties(int lastN, float repeat, float frequency, float presence) {
         return new SamplingOptions(temperature, topK, topP, minP, typicalP, lastN, repeat, frequency, presence, seed,
                 logitBias, dynatempRange, dynatempExponent, xtcProbability,
-                xtcThreshold, mirostat, mirostatTau, mirostatEta);
+                xtcThreshold, mirostat, mirostatTau, mirostatEta, dry);
     }
 
     public SamplingOptions withSeed(long v) {
         return new SamplingOptions(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
                 presencePenalty, v, logitBias, dynatempRange, dynatempExponent, xtcProbability,
-                xtcThreshold, mirostat, mirostatTau, mirostatEta);
+                xtcThreshold, mirostat, mirostatTau, mirostatEta, dry);
     }
 
     public SamplingOptions withLogitBias(Map<Integer, Float> v) {
         return new SamplingOptions(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
                 presencePenalty, seed, v, dynatempRange, dynatempExponent, xtcProbability,
-                xtcThreshold, mirostat, mirostatTau, mirostatEta);
+                xtcThreshold, mirostat, mirostatTau, mirostatEta, dry);
     }
 
     public SamplingOptions withDynamicTemperature(float range, float exponent) {
         return new SamplingOptions(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
                 presencePenalty, seed, logitBias, range, exponent, xtcProbability, xtcThreshold, mirostat, mirostatTau,
-                mirostatEta);
+                mirostatEta, dry);
     }
 
     public SamplingOptions withXtc(float probability, float threshold) {
         return new SamplingOptions(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
                 presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, probability, threshold, mirostat,
-                mirostatTau, mirostatEta);
+                mirostatTau, mirostatEta, dry);
     }
 
     public SamplingOptions withMirostat(int version, float tau, float eta) {
         return new SamplingOptions(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, frequencyPenalty,
                 presencePenalty, seed, logitBias, dynatempRange, dynatempExponent, xtcProbability, xtcThreshold, version,
-                tau, eta);
+                tau, eta, dry);
     }
 }

@@ -9,6 +9,10 @@ final class TopK implements Sampler {
         this.k = k;
     }
 
+    int k() {
+        return k;
+    }
+
     @Override
     public void apply(Candidates c) {
         if (k <= 0) {

@@ -9,6 +9,7 @@ import io.github.ggml4j.sampling.SamplerChain;
 import io.github.ggml4j.tokenizer.StreamingDecoder;
 import io.github.ggml4j.tokenizer.Tokenizer;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 
@@ -53,7 +54,7 @@ final class Generator {
         this.cancelled = cancelled;
         this.out = new int[Math.min(options.maxTokens(), 1024)];
         this.chain = options.sampling().isGreedy() && options.processor() == null ? null
-                : SamplerChain.of(options.sampling());
+                : SamplerChain.of(options.sampling(), tokenizer);
     }
 
     boolean done() {
@@ -90,12 +91,20 @@ final class Generator {
             }
             engine.decode(seq, new int[] {last}, false);
         }
-        float[] logits = seq.lastOutput();
-        if (options.processor() != null) {
-            logits = logits.clone(); // the user edits a copy; the session's logits stay the model's
-            options.processor().process(seq.tokens(), logits);
+        float[] logits = null;
+        int next;
+        if (options.processor() != null || options.logprobs() > 0) {
+            logits = seq.lastOutput();
+            if (options.processor() != null) {
+                logits = logits.clone(); // the user edits a copy; the session's logits stay the model's
+                options.processor().process(seq.tokens(), logits);
+            }
+            next = chain == null ? argmax(logits) : sample(FloatBuffer.wrap(logits));
+        } else {
+            // the logits stay in native memory: greedy and the sampler chain read them there
+            FloatBuffer view = seq.lastOutputView();
+            next = chain == null ? argmax(view) : sample(view);
         }
-        int next = chain == null ? argmax(logits) : sample(logits);
         if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
             return end(FinishReason.END_OF_GENERATION);
         }
@@ -129,14 +138,8 @@ final class Generator {
         return new Token(next, emitted, null, (float) (logits[next] - logZ), alts);
     }
 
-    private int sample(float[] logits) {
-        for (int i = 0; i < logits.length; i++) {
-            if (Float.isNaN(logits[i]) || logits[i] == Float.POSITIVE_INFINITY) {
-                throw new GenerationException("the model produced a non-finite logit (" + logits[i] + ") for token " + i
-                        + "; its weights are probably broken (NaN or Inf)");
-            }
-        }
-        int t = chain.sample(logits);
+    private int sample(FloatBuffer logits) {
+        int t = chain.sample(logits); // checks that every logit is finite
         chain.accept(t);
         return t;
     }
@@ -159,10 +162,15 @@ final class Generator {
      * generation instead of emitting garbage.
      */
     static int argmax(float[] logits) {
+        return argmax(FloatBuffer.wrap(logits));
+    }
+
+    static int argmax(FloatBuffer logits) {
+        int n = logits.limit();
         int best = -1;
         float bestValue = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < logits.length; i++) {
-            float v = logits[i];
+        for (int i = 0; i < n; i++) {
+            float v = logits.get(i);
             if (!Float.isFinite(v)) {
                 throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + i
                         + "; its weights are probably broken (NaN or Inf)");

@@ -2,6 +2,7 @@ package io.github.ggml4j.cli;
 
 import io.github.ggml4j.model.Model;
 import io.github.ggml4j.model.ModelOptions;
+import io.github.ggml4j.sampling.DryOptions;
 import io.github.ggml4j.sampling.SamplingOptions;
 import io.github.ggml4j.session.FinishReason;
 import io.github.ggml4j.session.GenerateOptions;
@@ -29,7 +30,13 @@ class SamplingParityTest {
     static final String PROMPT = "Hello my name is";
     static final int N = 24;
 
-    record Chain(String[] flags, SamplingOptions options) {
+    /** A prompt that repeats itself, so DRY has sequences to penalize. */
+    static final String REPEATING = "one two three four, one two three four, one two three four, one two";
+
+    record Chain(String[] flags, SamplingOptions options, String prompt) {
+        Chain(String[] flags, SamplingOptions options) {
+            this(flags, options, PROMPT);
+        }
     }
 
     static List<Chain> chains() {
@@ -66,7 +73,31 @@ class SamplingParityTest {
                 d.withTemperature(0.9f).withMirostat(1, 4.0f, 0.1f).withSeed(22)));
         c.add(new Chain(new String[] {"--temp", "1.0", "--mirostat", "2", "--mirostat-lr", "0.3", "--mirostat-ent", "6",
                 "-s", "5"}, d.withTemperature(1.0f).withMirostat(2, 6.0f, 0.3f).withSeed(5)));
+        // the model is random, so a logit bias makes it favour " three", the token that continues the repeats of
+        // the prompt; DRY then has something to push back against
+        int three = threeToken();
+        DryOptions dry = DryOptions.DEFAULTS;
+        c.add(new Chain(new String[] {"--temp", "0.5", "--dry-multiplier", "0.8", "--logit-bias", three + "+6",
+                "-s", "31"}, d.withTemperature(0.5f).withDry(dry.withMultiplier(0.8f))
+                .withLogitBias(Map.of(three, 6f)).withSeed(31), REPEATING));
+        c.add(new Chain(new String[] {"--temp", "1.0", "--dry-multiplier", "3", "--dry-base", "1.5",
+                "--dry-allowed-length", "1", "--dry-penalty-last-n", "32", "--logit-bias", three + "+6", "-s", "32"},
+                d.withTemperature(1.0f).withDry(dry.withMultiplier(3).withBase(1.5f).withAllowedLength(1)
+                        .withPenaltyLastN(32)).withLogitBias(Map.of(three, 6f)).withSeed(32), REPEATING));
+        // a breaker ("four") caps the repeat DRY sees at the tokens since the last "four"
+        c.add(new Chain(new String[] {"--temp", "0.8", "--dry-multiplier", "1.5", "--dry-sequence-breaker", "four",
+                "--logit-bias", three + "+4", "--top-k", "0", "-s", "33"},
+                d.withTemperature(0.8f).withTopK(0).withDry(dry.withMultiplier(1.5f).withBreakers(List.of("four")))
+                        .withLogitBias(Map.of(three, 4f)).withSeed(33), REPEATING));
         return c;
+    }
+
+    static int threeToken() {
+        try (var gguf = io.github.ggml4j.gguf.GgufFile.open(CliModels.LLAMA_Q4_0.cached())) {
+            int[] ids = Tokenizer.fromGguf(gguf).encode("three", false, false); // SPM adds the word-start space
+            assertEquals(1, ids.length, "\" three\" should be one token of this vocabulary");
+            return ids[0];
+        }
     }
 
     @Test
@@ -74,25 +105,27 @@ class SamplingParityTest {
         Path file = CliModels.LLAMA_Q4_0.cached();
         int matched = 0;
         List<String> report = new ArrayList<>();
-        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withContextSize(256))) {
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withContextSize(256).withCachedPrompts(0))) {
             Tokenizer t = m.tokenizer();
             for (Chain c : chains()) {
                 Generation g;
                 try (Session s = m.newSession()) {
-                    g = s.generate(PROMPT, GenerateOptions.sampled(N, c.options()));
+                    g = s.generate(c.prompt(), GenerateOptions.sampled(N, c.options()));
                 }
                 byte[] ours = LlamaSimpleParityTest.pieces(t, g.tokens(), false);
                 if (g.finishReason() == FinishReason.END_OF_GENERATION) {
                     ours = LlamaSimpleParityTest.concat(ours, " [end of text]\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 }
-                List<String> args = new ArrayList<>(List.of("-m", file.toString(), "-p", PROMPT, "-n", Integer.toString(N),
+                List<String> args = new ArrayList<>(List.of("-m", file.toString(), "-p", c.prompt(), "-n", Integer.toString(N),
                         "-t", "2", "-no-cnv", "--no-escape", "--no-display-prompt", "--no-warmup"));
                 args.addAll(Arrays.asList(c.flags()));
                 byte[] ref = ReferenceTool.check(60, "llama-completion", args.toArray(String[]::new)).stdout();
                 // llama-completion ends with "\n\n" and may be cut short by its unflushed logger: compare the prefix
                 int n = Math.min(ours.length, ref.length);
                 boolean same = Arrays.equals(Arrays.copyOf(ours, n), Arrays.copyOf(ref, n)) && n >= ours.length - 8;
-                report.add(String.join(" ", c.flags()) + ": " + (same ? "same" : "DIFFERENT"));
+                report.add(String.join(" ", c.flags()) + ": " + (same ? "same" : "DIFFERENT\n    ggml4j:    "
+                        + new String(ours, java.nio.charset.StandardCharsets.UTF_8) + "\n    llama.cpp: "
+                        + new String(ref, java.nio.charset.StandardCharsets.UTF_8)));
                 if (same) {
                     matched++;
                 }
@@ -101,6 +134,38 @@ class SamplingParityTest {
         System.out.println("seeded sampling vs llama-completion: " + matched + "/" + chains().size() + " chains token for token");
         report.forEach(r -> System.out.println("  " + r));
         assertEquals(chains().size(), matched, String.join("\n", report));
+    }
+
+    /** The DRY chains above must exercise DRY: without it the same seed gives other tokens. */
+    @Test
+    void theDryChainsAreAffectedByDry() {
+        Path file = CliModels.LLAMA_Q4_0.cached();
+        int changed = 0;
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withContextSize(256).withCachedPrompts(0))) {
+            for (Chain c : chains()) {
+                if (!c.options().dry().enabled()) {
+                    continue;
+                }
+                int[] with;
+                int[] without;
+                try (Session s = m.newSession()) {
+                    with = s.generate(c.prompt(), GenerateOptions.sampled(N, c.options())).tokens();
+                }
+                try (Session s = m.newSession()) {
+                    without = s.generate(c.prompt(), GenerateOptions.sampled(N, c.options()
+                            .withDry(DryOptions.DEFAULTS))).tokens();
+                }
+                try (Session s = m.newSession()) {
+                    // and with DRY the way it was asked for: the same tokens every time
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(with,
+                            s.generate(c.prompt(), GenerateOptions.sampled(N, c.options())).tokens());
+                }
+                if (!Arrays.equals(with, without)) {
+                    changed++;
+                }
+            }
+        }
+        assertEquals(3, changed, "every DRY chain should change what is generated");
     }
 
     /** The same seed gives the same tokens; another seed other tokens. */
