@@ -64,7 +64,12 @@ final class Whitespace {
             if (pos + 2 < n && src.charAt(pos + 2) == '-') {
                 text = stripTrailing(text);
             }
-            out.append(text);
+            if (pos < n && text.endsWith("{")) {
+                // "{" right before a tag would read as "{{" once the whitespace between them is gone
+                out.append(text, 0, text.length() - 1).append("{{ '{' }}");
+            } else {
+                out.append(text);
+            }
             if (pos >= n) {
                 break;
             }

@@ -18,8 +18,10 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Cost of choosing one token from logits of a 32k and a 128k vocabulary: the default chain (penalties,
- * top-k 40, top-p 0.95, min-p 0.05, temperature, draw), each sampler alone, and greedy for scale.
+ * Cost of choosing one token from logits of a 32k and a 128k vocabulary, read where generation reads them (a
+ * direct buffer, as a sequence's last logits lie in native memory): the default chain (penalties, top-k 40,
+ * top-p 0.95, min-p 0.05, temperature, draw), the chain with DRY, and each sampler alone (with the draw over
+ * what it leaves).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,18 +34,20 @@ public class SamplerBenchmark {
     @Param({"32000", "128256"})
     public int vocab;
 
-    @Param({"chain", "topK", "topP", "minP", "temperature", "penalties", "typical"})
+    @Param({"chain", "chainDry", "topK", "topP", "minP", "temperature", "penalties", "typical", "dry", "xtc",
+            "mirostat"})
     public String sampler;
 
-    private float[] logits;
+    private java.nio.FloatBuffer logits;
     private SamplerChain chain;
 
     @Setup
     public void setup() {
         Random r = new Random(1);
-        logits = new float[vocab];
+        logits = java.nio.ByteBuffer.allocateDirect(4 * vocab).order(java.nio.ByteOrder.nativeOrder())
+                .asFloatBuffer();
         for (int i = 0; i < vocab; i++) {
-            logits[i] = (float) (r.nextGaussian() * 3);
+            logits.put(i, (float) (r.nextGaussian() * 3));
         }
         SamplingOptions off = new SamplingOptions(1.0f, 0, 1.0f, 0.0f, 1.0f, 0, 1.0f, 0, 0, 1, java.util.Map.of());
         SamplingOptions o = switch (sampler) {
@@ -54,11 +58,16 @@ public class SamplerBenchmark {
             case "temperature" -> off.withTemperature(0.8f);
             case "penalties" -> off.withPenalties(64, 1.1f, 0.1f, 0.1f);
             case "typical" -> off.withTypicalP(0.9f);
+            case "chainDry" -> SamplingOptions.defaults().withPenalties(64, 1.1f, 0.1f, 0.1f)
+                    .withDry(io.github.ggml4j.sampling.DryOptions.DEFAULTS.withMultiplier(0.8f));
+            case "dry" -> off.withDry(io.github.ggml4j.sampling.DryOptions.DEFAULTS.withMultiplier(0.8f));
+            case "xtc" -> off.withXtc(0.5f, 0.1f);
+            case "mirostat" -> off.withMirostat(2, 5.0f, 0.1f);
             default -> throw new IllegalArgumentException(sampler);
         };
         chain = SamplerChain.of(o);
         for (int i = 0; i < 64; i++) {
-            chain.accept(r.nextInt(vocab));
+            chain.accept(i % 3 == 0 ? r.nextInt(vocab) : i % 8); // some repeats, for the penalties and DRY
         }
     }
 
