@@ -9,5 +9,10 @@ public enum FinishReason {
     /** The context is full (case 37). */
     CONTEXT_FULL,
     /** A stop string was produced. */
-    STOP_STRING
+    STOP_STRING,
+    /**
+     * {@link Session#cancel()} stopped a stream (a blocking {@code generate} throws
+     * {@link io.github.ggml4j.CancelledException} instead).
+     */
+    CANCELLED
 }

@@ -144,6 +144,11 @@ final class Generator {
         return t;
     }
 
+    /** The final element of a stream that {@link Session#cancel()} stopped. */
+    Token cancelledEnd() {
+        return done ? null : end(FinishReason.CANCELLED);
+    }
+
     private Token end(FinishReason reason) {
         done = true;
         seq.generating(false);

@@ -304,7 +304,11 @@ public final class Session implements AutoCloseable {
                             return false; // closed, or ended
                         }
                         ensureOpen();
-                        next = g.advance();
+                        try {
+                            next = g.advance();
+                        } catch (CancelledException e) {
+                            next = g.cancelledEnd(); // a stream ends with the reason rather than an exception
+                        }
                         if (next == null || next.isEnd()) {
                             stream = null;
                         }

@@ -73,6 +73,10 @@ class SamplingParityTest {
                 d.withTemperature(0.9f).withMirostat(1, 4.0f, 0.1f).withSeed(22)));
         c.add(new Chain(new String[] {"--temp", "1.0", "--mirostat", "2", "--mirostat-lr", "0.3", "--mirostat-ent", "6",
                 "-s", "5"}, d.withTemperature(1.0f).withMirostat(2, 6.0f, 0.3f).withSeed(5)));
+        c.add(new Chain(new String[] {"--temp", "0.9", "--top-k", "20", "--top-p", "0.8", "--min-p", "0.02",
+                "--repeat-penalty", "1.2", "--presence-penalty", "0.5", "--typical", "0.95", "-s", "44"},
+                d.withTemperature(0.9f).withTopK(20).withTopP(0.8f).withMinP(0.02f).withTypicalP(0.95f)
+                        .withPenalties(64, 1.2f, 0.0f, 0.5f).withSeed(44)));
         // the model is random, so a logit bias makes it favour " three", the token that continues the repeats of
         // the prompt; DRY then has something to push back against
         int three = threeToken();
