@@ -51,6 +51,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--compare", description = "also run llama.cpp's llama-bench on the same file and print the ratios")
     boolean compare;
 
+    @Option(names = "--sampling", description = "also measure the sampler chain on this model's logits, beside tg")
+    boolean sampling;
+
     @Override
     public Integer call() {
         int t = modelArgs.threads();
@@ -63,6 +66,12 @@ final class BenchCommand implements Callable<Integer> {
             info = m.info();
             for (int d : depths) {
                 ours.addAll(Benchmark.run(m, o.withDepth(d)));
+            }
+            if (sampling) {
+                BenchResult tg = ours.stream().filter(r -> r.test().startsWith("tg")).findFirst().orElseThrow(() ->
+                        new IllegalArgumentException("--sampling needs a generation test (-n > 0)"));
+                samplingReport = new java.io.StringWriter();
+                SamplerCost.report(m, tg.tokensPerSecond(), new PrintWriter(samplingReport));
             }
         }
         String label = String.format(Locale.ROOT, "%s %s %s", info.architecture(), params(info.parameterCount()),
@@ -95,9 +104,14 @@ final class BenchCommand implements Callable<Integer> {
                                 x.tokensPerSecond(), r.tokensPerSecond() / x.tokensPerSecond()));
             }
         }
+        if (samplingReport != null) {
+            out.print(samplingReport);
+        }
         out.flush();
         return ExitCodes.OK;
     }
+
+    private java.io.StringWriter samplingReport;
 
     private static void header(PrintWriter out) {
         out.println("| runtime   | model                          |       size |     params | backend | threads |            test |                  t/s |");

@@ -1,8 +1,8 @@
 package io.github.ggml4j.runtime;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -83,14 +83,27 @@ public final class Sequence {
         if (!hasOutput) {
             return null;
         }
-        return nativeCurrent ? nativeView.duplicate() : FloatBuffer.wrap(lastOutput).asReadOnlyBuffer();
+        return nativeCurrent ? nativeView.asReadOnlyBuffer() : FloatBuffer.wrap(lastOutput).asReadOnlyBuffer();
+    }
+
+    /**
+     * As {@link #lastOutputView()} but writable, for ggml4j's own readers (the generator): a plain direct buffer
+     * reads faster than a read-only one. Never hand it to user code.
+     */
+    public FloatBuffer lastOutputForSampling() {
+        if (!hasOutput) {
+            return null;
+        }
+        return nativeCurrent ? nativeView.duplicate() : FloatBuffer.wrap(lastOutput);
     }
 
     /** Copies row {@code width} floats at {@code byteOffset} of {@code src} in as the last output, natively. */
     void storeOutput(MemorySegment src, long byteOffset, int width) {
         if (nativeOutput == null || nativeOutput.byteSize() != 4L * width) {
-            nativeOutput = Arena.ofAuto().allocate(4L * width, 64);
-            nativeView = nativeOutput.asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer().asReadOnlyBuffer();
+            // a direct ByteBuffer rather than an arena segment: its float view is the JDK's fastest native buffer
+            ByteBuffer bytes = ByteBuffer.allocateDirect(4 * width).order(ByteOrder.nativeOrder());
+            nativeOutput = MemorySegment.ofBuffer(bytes);
+            nativeView = bytes.asFloatBuffer();
         }
         MemorySegment.copy(src, byteOffset, nativeOutput, 0, 4L * width);
         nativeCurrent = true;

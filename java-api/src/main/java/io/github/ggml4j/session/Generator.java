@@ -102,7 +102,7 @@ final class Generator {
             next = chain == null ? argmax(logits) : sample(FloatBuffer.wrap(logits));
         } else {
             // the logits stay in native memory: greedy and the sampler chain read them there
-            FloatBuffer view = seq.lastOutputView();
+            FloatBuffer view = seq.lastOutputForSampling();
             next = chain == null ? argmax(view) : sample(view);
         }
         if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {

@@ -178,7 +178,11 @@ public final class Session implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            return FloatBuffer.wrap(requireLogits()).asReadOnlyBuffer();
+            FloatBuffer view = seq.lastOutputView(); // native memory, not copied
+            if (view == null) {
+                throw new IllegalStateException("no logits yet: evaluate tokens first");
+            }
+            return view;
         } finally {
             lock.unlock();
         }
