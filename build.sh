@@ -61,7 +61,8 @@ case "${1:-build}" in
     build_native ;;
   build)
     build_native
-    maven -DskipTests package ;;
+    maven -DskipTests package
+    scripts/aot-cache.sh ;;
   test)
     build_native
     maven install
@@ -72,6 +73,7 @@ case "${1:-build}" in
     # build logs go to stderr: stdout carries only the generated text
     build_native >&2
     maven -DskipTests package >&2
+    scripts/aot-cache.sh >&2
     demo_model
     echo "ggml4j: generating 32 tokens with $demo (random weights, real llama-spm vocabulary):" >&2
     "$GGML4J_ROOT/ggml4j" generate -m "$demo" -p "Once upon a time" -n 32 --temp 0 ;;
