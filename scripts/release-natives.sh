@@ -11,7 +11,7 @@
 #   INSTALL=1 scripts/release-natives.sh  also installs the jar into the local Maven repository
 #
 # The ggml build goes to ~/.cache/ggml4j/build/<commit>-portable[-cuda], the staged libraries to
-# build/native-portable[-cuda]/lib, the jar to natives/target/.
+# build/native-portable[-cuda]/lib, the jar to build/release/.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$GGML4J_ROOT"
@@ -38,6 +38,10 @@ jar=$(ls natives/target/ggml4j-natives-*-natives-linux-x86_64${profile:+-cuda}.j
 size=$(stat -c %s "$jar")
 echo "ggml4j: $jar: $(( size / 1024 / 1024 )) MiB ($size bytes)" >&2
 [ "$size" -lt $(( 30 * 1000 * 1000 )) ] || ggml4j_die "$jar is over 30 MB"
+# kept apart: the test run below repackages natives/ from build/native
+mkdir -p build/release
+cp "$jar" build/release/
+echo "ggml4j: release jar build/release/$(basename "$jar")" >&2
 mvn -B ${MAVEN_ARGS:-} -pl tests -am verify -Dtest=PortableVariantTest \
   -Dggml4j.test.excludedGroups= -Dgroups=portable -Dsurefire.failIfNoSpecifiedTests=false \
   -Dggml4j.portable.lib="$GGML4J_ROOT/$dir/lib"
