@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -64,6 +65,42 @@ class NativesJarChildJvmTest {
         }
         for (Path lib : files(realLibs())) {
             assertEquals(-1, Files.mismatch(lib, Path.of(dirs.getFirst()).resolve(lib.getFileName().toString())), lib::toString);
+        }
+    }
+
+    /** The natives artifact the build made (on the test class path) holds exactly the staged files of the build. */
+    @Test
+    void builtNativesJarHoldsExactlyTheStagedLibraries() throws Exception {
+        Path jar = null;
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (!e.isBlank() && ChildJvm.holdsNatives(Path.of(e))) {
+                jar = Path.of(e);
+            }
+        }
+        assertNotNull(jar, "no natives artifact on the test class path");
+        String base = NativesJar.RESOURCE_ROOT + NativeLoader.platform()
+                + (NativeLoader.ensureLoaded().properties().getOrDefault("backend.cuda", "none").equals("none") ? "" : "-cuda") + "/";
+        java.util.Map<String, byte[]> entries = new java.util.TreeMap<>();
+        if (Files.isDirectory(jar)) {
+            try (Stream<Path> s = Files.list(jar.resolve(base))) {
+                for (Path f : s.toList()) {
+                    entries.put(f.getFileName().toString(), Files.readAllBytes(f));
+                }
+            }
+        } else {
+            try (java.util.jar.JarFile jf = new java.util.jar.JarFile(jar.toFile())) {
+                for (JarEntry e : java.util.Collections.list(jf.entries())) {
+                    if (e.getName().startsWith(base) && !e.isDirectory()) {
+                        entries.put(e.getName().substring(base.length()), jf.getInputStream(e).readAllBytes());
+                    }
+                }
+            }
+        }
+        List<String> staged = files(realLibs()).stream().map(p -> p.getFileName().toString())
+                .filter(n -> n.contains(".so") || n.equals(NativeLoader.PROPERTIES) || n.equals("ggml4j-probe")).sorted().toList();
+        assertEquals(staged, List.copyOf(entries.keySet()), jar + " does not hold what " + realLibs() + " holds");
+        for (String n : staged) {
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(realLibs().resolve(n)), entries.get(n)), n + " differs in " + jar);
         }
     }
 
