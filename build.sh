@@ -3,7 +3,8 @@
 # and the Java modules.
 #
 #   ./build.sh            build everything (no tests)
-#   ./build.sh test       build everything and run all tests (what CI runs)
+#   ./build.sh test       build everything, run all tests, install into the local Maven repository and build
+#                         and run examples/embed from it (what CI runs)
 #   ./build.sh demo       build everything, write a demo model (random weights, real vocabulary) and
 #                         generate text with it
 #   ./build.sh native     only the native libraries
@@ -33,10 +34,22 @@ build_native() {
   cmake --build build/native
 }
 
+# a native build with CUDA packs its natives jar as natives-linux-x86_64-cuda (natives/pom.xml)
+cuda_profile=""
+case " ${GGML4J_CMAKE_ARGS:-} " in
+  *GGML4J_CUDA=ON*) cuda_profile="-Pcuda" ;;
+esac
+
 maven() {
   need mvn "Debian: apt-get install maven"
   # shellcheck disable=SC2086
-  mvn -B ${MAVEN_ARGS:-} "$@"
+  mvn -B ${MAVEN_ARGS:-} $cuda_profile "$@"
+}
+
+demo_model() {
+  demo=build/demo/demo-llama-q8_0.gguf
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dggml4j.root="$GGML4J_ROOT" \
+    -cp "tests/target/classes:tests/target/lib/*" io.github.ggml4j.testing.DemoModel "$demo"
 }
 
 mkdir -p build
@@ -48,17 +61,20 @@ case "${1:-build}" in
     build_native ;;
   build)
     build_native
-    maven -DskipTests package ;;
+    maven -DskipTests package
+    scripts/aot-cache.sh ;;
   test)
     build_native
-    maven verify ;;
+    maven install
+    # a user's project that sees ggml4j only through Maven coordinates (examples/embed/README.md)
+    demo_model
+    EMBED_NATIVES="natives-linux-x86_64${cuda_profile:+-cuda}" examples/embed/run.sh "$demo" ;;
   demo)
     # build logs go to stderr: stdout carries only the generated text
     build_native >&2
     maven -DskipTests package >&2
-    demo=build/demo/demo-llama-q8_0.gguf
-    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dggml4j.root="$GGML4J_ROOT" \
-      -cp "tests/target/classes:tests/target/lib/*" io.github.ggml4j.testing.DemoModel "$demo"
+    scripts/aot-cache.sh >&2
+    demo_model
     echo "ggml4j: generating 32 tokens with $demo (random weights, real llama-spm vocabulary):" >&2
     "$GGML4J_ROOT/ggml4j" generate -m "$demo" -p "Once upon a time" -n 32 --temp 0 ;;
   *)

@@ -46,7 +46,8 @@ if (GGML4J_CPU_MODE STREQUAL "native")
 elseif (GGML4J_CPU_MODE STREQUAL "portable")
     # Every x86_64 CPU variant, picked at run time by feature (no SIGILL on older CPUs).
     list(APPEND _args -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON)
-    set(_targets all)
+    # with GGML_BACKEND_DL, target ggml depends on every backend module (CPU variants, CUDA): libllama is not built
+    set(_targets ggml)
 else()
     message(FATAL_ERROR "GGML4J_CPU_MODE must be 'native' or 'portable', not '${GGML4J_CPU_MODE}'")
 endif()

@@ -31,8 +31,11 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("  %-12s %d device(s)%n", b.name(), b.deviceCount());
         }
         out.println("devices        :");
+        int gpu = 0;
         for (Ggml4jInfo.Device d : info.devices()) {
-            out.printf("  %-12s %-5s %s (%,d MiB free of %,d MiB)%n", d.name(), d.type(), d.description(),
+            // GPUs are numbered as --main-device counts them
+            String index = d.type().equals("CPU") || d.type().equals("ACCEL") ? "" : "gpu " + gpu++;
+            out.printf("  %-12s %-5s %-6s %s (%,d MiB free of %,d MiB)%n", d.name(), d.type(), index, d.description(),
                     d.memoryFree() >> 20, d.memoryTotal() >> 20);
         }
         StringBuilder features = new StringBuilder();

@@ -3,6 +3,7 @@ package io.github.ggml4j.cli;
 import io.github.ggml4j.Ggml4j;
 import io.github.ggml4j.model.KvLayout;
 import io.github.ggml4j.model.ModelOptions;
+import io.github.ggml4j.model.SplitMode;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -43,6 +44,22 @@ final class ModelArgs {
             description = "with a sliding window: rolling (W slots per sequence) or full (every position, masked)")
     String kvLayout;
 
+    @Option(names = "--no-mmap", description = "copy the weights into memory at load instead of using them from the "
+            + "file mapping (then truncating or rewriting the file cannot crash the process with SIGBUS)")
+    boolean noMmap;
+
+    @Option(names = "--mlock", description = "lock the weights in RAM so they are never paged out (needs RLIMIT_MEMLOCK, "
+            + "see ulimit -l; warns and goes on without)")
+    boolean mlock;
+
+    @Option(names = {"-mg", "--main-device"}, defaultValue = "0", paramLabel = "N",
+            description = "GPU (index in ggml4j info) for offloaded layers with --split-mode none, and for the output head")
+    int mainDevice;
+
+    @Option(names = {"-sm", "--split-mode"}, defaultValue = "layer", paramLabel = "MODE",
+            description = "how offloaded layers spread over GPUs: none (main device only) or layer (by free memory)")
+    String splitMode;
+
     int threads() {
         return threads != null ? threads : Ggml4j.defaultThreads();
     }
@@ -57,8 +74,17 @@ final class ModelArgs {
         if (swa != null && swa < 0) {
             throw new IllegalArgumentException("--swa must be 0 (off) or a positive window, not " + swa);
         }
+        SplitMode split = switch (splitMode.toLowerCase(java.util.Locale.ROOT)) {
+            case "none" -> SplitMode.NONE;
+            case "layer" -> SplitMode.LAYER;
+            default -> throw new IllegalArgumentException("--split-mode must be none or layer, not '" + splitMode + "'");
+        };
+        if (mainDevice < 0) {
+            throw new IllegalArgumentException("--main-device must be >= 0, got " + mainDevice);
+        }
         applyProcessSettings();
-        return ModelOptions.defaults().withRepack(!noRepack).withThreads(threads()).withKvLayout(layout)
+        return ModelOptions.defaults().withMmap(!noMmap).withMlock(mlock).withMainDevice(mainDevice).withSplitMode(split)
+                .withRepack(!noRepack).withThreads(threads()).withKvLayout(layout)
                 .withSlidingWindow(swa == null ? -1 : swa).withDisabledBufferTypes(disabledBufferTypes());
     }
 

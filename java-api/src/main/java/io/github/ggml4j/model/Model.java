@@ -110,7 +110,8 @@ public final class Model implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         LoadedModel lm = LoadedModel.load(path,
                 new WeightLoader.Placement(options.mmap(), options.repack(), options.gpuLayers(),
-                        options.disabledBufferTypes()));
+                        options.disabledBufferTypes(), options.mainDevice(), options.splitMode() == SplitMode.LAYER,
+                        options.mlock()));
         return new Model(path, lm, options);
     }
 

@@ -20,6 +20,12 @@ import java.util.stream.Collectors;
  * }
  *
  * @param mmap           keep plain CPU weights in the file mapping (zero-copy); false copies them into memory
+ *                       (llama.cpp's {@code --no-mmap}). <b>Hazard:</b> with the mapping, a model file truncated or
+ *                       rewritten in place while the model is open makes the next read of a weight fault with
+ *                       SIGBUS, which kills the JVM inside ggml (llama.cpp dies the same way); no Java code can
+ *                       catch it. Replace model files by writing a new file and renaming it over the old one (the
+ *                       mapping keeps the old inode), or load with {@code withMmap(false)}, which copies the
+ *                       weights at load so later changes to the file cannot reach them
  * @param repack         store weights whose type has a faster CPU layout (Q4_0, IQ4_NL, Q4_K ...) in that layout;
  *                       those tensors are copied out of the mapping at load (about 1.5x faster prompt processing)
  * @param gpuLayers      how many of the last blocks to offload to the first GPU when one is available (a value
@@ -40,10 +46,17 @@ import java.util.stream.Collectors;
  * @param disabledBufferTypes CPU extra buffer types never to place weights in, by ggml's name in any case
  *                       ({@code AMX}, {@code CPU_REPACK}); on top of those the kernel probe or
  *                       {@code -Dggml4j.cpu.disable} switched off
+ * @param mainDevice     the GPU (index among the GPUs) for offloaded layers with {@link SplitMode#NONE}, and for
+ *                       the output head with {@link SplitMode#LAYER}; must exist when layers are offloaded
+ * @param splitMode      how offloaded layers are spread over several GPUs (llama.cpp's {@code --split-mode})
+ * @param mlock          lock the model's weights in RAM (the file mapping, or the copies with {@code mmap} off),
+ *                       so the OS never pages them out (llama.cpp's {@code --mlock}); needs a large enough
+ *                       {@code RLIMIT_MEMLOCK} ({@code ulimit -l}), else one warning is logged and loading goes on
  */
 public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int contextSize, int batchSize, int threads,
                            boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
-                           KvLayout kvLayout, Set<String> disabledBufferTypes) {
+                           KvLayout kvLayout, Set<String> disabledBufferTypes, int mainDevice, SplitMode splitMode,
+                           boolean mlock) {
 
     /** The most cells one engine may have (2^24 positions). */
     public static final int MAX_CONTEXT = 1 << 24;
@@ -81,6 +94,18 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
         }
         disabledBufferTypes = disabledBufferTypes.stream().map(n -> n.toUpperCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
+        if (mainDevice < 0) {
+            throw new IllegalArgumentException("mainDevice must be >= 0 (an index among the GPUs), got " + mainDevice);
+        }
+        Objects.requireNonNull(splitMode, "splitMode");
+    }
+
+    /** Options on the main GPU 0, split by layer, without mlock. */
+    public ModelOptions(boolean mmap, boolean repack, int gpuLayers, int contextSize, int batchSize, int threads,
+                        boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
+                        KvLayout kvLayout, Set<String> disabledBufferTypes) {
+        this(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType, cachedPrompts,
+                slidingWindow, kvLayout, disabledBufferTypes, 0, SplitMode.LAYER, false);
     }
 
     /** Options without disabled buffer types. */
@@ -88,7 +113,7 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
                         boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
                         KvLayout kvLayout) {
         this(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType, cachedPrompts,
-                slidingWindow, kvLayout, Set.of());
+                slidingWindow, kvLayout, Set.of(), 0, SplitMode.LAYER, false);
     }
 
     /**
@@ -98,67 +123,85 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
      */
     public static ModelOptions defaults() {
         return new ModelOptions(true, true, 0, 4096, 512, Ggml4j.defaultThreads(), true, KvCacheType.F16, 4, -1,
-                KvLayout.ROLLING, Set.of());
+                KvLayout.ROLLING, Set.of(), 0, SplitMode.LAYER, false);
     }
 
     public ModelOptions withMmap(boolean value) {
         return new ModelOptions(value, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
     }
 
     public ModelOptions withRepack(boolean value) {
         return new ModelOptions(mmap, value, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
+    }
+
+    /** Which GPU (an index among the GPUs {@code ggml4j info} lists) holds offloaded layers with {@link SplitMode#NONE},
+     *  and the output head and small tensors otherwise. */
+    public ModelOptions withMainDevice(int value) {
+        return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, value, splitMode, mlock);
+    }
+
+    public ModelOptions withSplitMode(SplitMode value) {
+        return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, value, mlock);
+    }
+
+    /** Lock the weights in RAM (llama.cpp's {@code --mlock}); see {@link #mlock()}. */
+    public ModelOptions withMlock(boolean value) {
+        return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, value);
     }
 
     public ModelOptions withGpuLayers(int value) {
         return new ModelOptions(mmap, repack, value, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
     }
 
     public ModelOptions withContextSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, value, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
     }
 
     public ModelOptions withBatchSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, value, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
     }
 
     public ModelOptions withThreads(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, value, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
     }
 
     public ModelOptions withFlashAttention(boolean value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, value, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
     }
 
     public ModelOptions withKvCacheType(KvCacheType value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, value,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
     }
 
     public ModelOptions withCachedPrompts(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                value, slidingWindow, kvLayout, disabledBufferTypes);
+                value, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
     }
 
     public ModelOptions withSlidingWindow(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, value, kvLayout, disabledBufferTypes);
+                cachedPrompts, value, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
     }
 
     public ModelOptions withKvLayout(KvLayout value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, value, disabledBufferTypes);
+                cachedPrompts, slidingWindow, value, disabledBufferTypes, mainDevice, splitMode, mlock);
     }
 
     /** Never place weights in these CPU extra buffer types (e.g. {@code Set.of("AMX")}). */
     public ModelOptions withDisabledBufferTypes(Set<String> names) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, names);
+                cachedPrompts, slidingWindow, kvLayout, names, mainDevice, splitMode, mlock);
     }
 }

@@ -7,18 +7,11 @@ import io.github.ggml4j.internal.ggml.ggml_tensor;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -33,8 +26,10 @@ import java.util.Properties;
  *   <li>the CMake build output {@code build/native/lib} of a ggml4j checkout: under the system property
  *       {@code ggml4j.root}, the environment variable {@code GGML4J_ROOT}, or any parent of the working
  *       directory;</li>
- *   <li>a natives jar on the class path ({@code ggml4j-natives-linux-x86_64}), extracted once to a
- *       per-version directory under {@code ~/.cache/ggml4j/natives}.</li>
+ *   <li>a natives jar on the class path or module path ({@code io.github.ggml4j:ggml4j-natives} with classifier
+ *       {@code natives-linux-x86_64}, or {@code natives-linux-x86_64-cuda}, which is preferred when both are
+ *       present), extracted once per content to {@code ~/.cache/ggml4j/natives} (or {@code $GGML4J_CACHE_DIR});
+ *       see {@link NativesJar}.</li>
  * </ol>
  * A directory qualifies when it holds {@value #PROPERTIES}, which CMake writes next to the libraries with
  * their load order. Failure lists every place tried.
@@ -75,7 +70,8 @@ public final class NativeLoader {
             throw new NativeLibraryException("ggml4j native libraries not found; tried:\n  - "
                     + String.join("\n  - ", tried)
                     + "\nBuild them with ./build.sh, set -D" + LIBRARY_PATH_PROPERTY
-                    + "=<dir>, or add ggml4j-natives-linux-x86_64 to the class path.");
+                    + "=<dir>, or add io.github.ggml4j:ggml4j-natives:<version>:natives-" + platform()
+                    + " to the class path (or module path with --add-modules io.github.ggml4j.natives).");
         }
         Properties props = found.properties();
         String order = props.getProperty("load.order", "");
@@ -110,7 +106,9 @@ public final class NativeLoader {
 
     /**
      * Portable builds: the CPU variant is the best-scoring one that passes the kernel probe (see {@link CpuPaths}),
-     * loaded by path with the other dynamic backends; with the probe off and no variant forced, ggml picks.
+     * loaded by path with the other dynamic backends; with the probe off and no variant forced, ggml picks the CPU
+     * variant. A GPU backend that cannot start here (no driver, no device) leaves the CPU running, with one line
+     * logged.
      */
     private static void loadDynamicBackends(Path dir, Properties props, String dynamic) {
         List<String> cpu = new ArrayList<>();
@@ -123,19 +121,48 @@ public final class NativeLoader {
         java.util.Optional<Path> chosen = cpu.isEmpty() ? java.util.Optional.empty()
                 : CpuPaths.choosePortable(dir, props, cpu);
         try (Arena arena = Arena.ofConfined()) {
-            if (chosen.isEmpty()) {
+            if (chosen.isEmpty() && !cpu.isEmpty()) {
                 GgmlLib.ggml4j_load_backends(arena.allocateFrom(dir.toAbsolutePath().toString()));
-                return;
-            }
-            MemorySegment reg = GgmlLib.ggml_backend_load(arena.allocateFrom(chosen.get().toAbsolutePath().toString()));
-            if (reg.equals(MemorySegment.NULL)) {
-                throw new NativeLibraryException("the CPU variant " + chosen.get() + " cannot be loaded on this CPU");
+            } else {
+                if (chosen.isPresent()) {
+                    MemorySegment reg = GgmlLib.ggml_backend_load(arena.allocateFrom(chosen.get().toAbsolutePath().toString()));
+                    if (reg.equals(MemorySegment.NULL)) {
+                        throw new NativeLibraryException("the CPU variant " + chosen.get() + " cannot be loaded on this CPU");
+                    }
+                }
+                for (String o : others) {
+                    loadOther(arena, dir.resolve(o));
+                }
             }
             for (String o : others) {
-                MemorySegment r = GgmlLib.ggml_backend_load(arena.allocateFrom(dir.resolve(o).toAbsolutePath().toString()));
-                if (r.equals(MemorySegment.NULL)) {
-                    LOG.log(System.Logger.Level.INFO, () -> "ggml4j: backend " + o + " is not usable here; skipped");
+                if (o.startsWith("libggml-cuda")) {
+                    reportGpu("CUDA", dir.resolve(o));
                 }
+            }
+        }
+    }
+
+    /** Loads a non-CPU backend whose failure is not fatal; ggml's own error lines are held back (one line is ours). */
+    private static void loadOther(Arena arena, Path file) {
+        int level = GgmlLib.ggml4j_log_get_level();
+        GgmlLib.ggml4j_log_set_level(5);
+        try {
+            GgmlLib.ggml_backend_load(arena.allocateFrom(file.toAbsolutePath().toString()));
+        } finally {
+            GgmlLib.ggml4j_log_set_level(level);
+        }
+    }
+
+    /** The one line saying that a GPU backend of these natives does not run here, so the CPU does the work. */
+    private static void reportGpu(String name, Path file) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment reg = GgmlLib.ggml_backend_reg_by_name(arena.allocateFrom(name));
+            String why = reg.equals(MemorySegment.NULL)
+                    ? "cannot be loaded (no NVIDIA driver or CUDA runtime libraries on this machine?)"
+                    : GgmlLib.ggml_backend_reg_dev_count(reg) == 0 ? "found no device" : null;
+            if (why != null) {
+                LOG.log(System.Logger.Level.WARNING, "ggml4j: the " + name + " backend " + file.getFileName() + " " + why
+                        + "; running on the CPU");
             }
         }
     }
@@ -152,7 +179,21 @@ public final class NativeLoader {
         };
     }
 
-    private record Candidate(Path dir, String source, Properties properties) {
+    /** {@code jar} is the natives jar the directory was extracted from, or null. */
+    private record Candidate(Path dir, String source, Properties properties, String jar) {
+        Candidate(Path dir, String source, Properties properties) {
+            this(dir, source, properties, null);
+        }
+
+        /** What to blame for a mismatch: the jar, which the user put on the path, rather than its extraction. */
+        String what() {
+            return jar == null ? "the native libraries in " + dir : "the natives jar " + jar + " (extracted to " + dir + ")";
+        }
+
+        String fix() {
+            return jar == null ? "rebuild the natives (./build.sh) or point -D" + LIBRARY_PATH_PROPERTY + " elsewhere"
+                    : "the jar is stale: use the ggml4j-natives jar of the same ggml4j version as the ggml4j jar";
+        }
     }
 
     private static Candidate locate(List<String> tried) {
@@ -223,101 +264,12 @@ public final class NativeLoader {
     }
 
     private static Candidate fromClasspath(List<String> tried) {
-        String base = "/io/github/ggml4j/natives/" + platform() + "/";
-        tried.add("class path resource " + base + PROPERTIES + " (natives jar)");
-        Properties props;
-        byte[] propsBytes;
-        try (InputStream in = NativeLoader.class.getResourceAsStream(base + PROPERTIES)) {
-            if (in == null) {
-                return null;
-            }
-            propsBytes = in.readAllBytes();
-            props = new Properties();
-            props.load(new java.io.ByteArrayInputStream(propsBytes));
-        } catch (IOException e) {
-            throw new NativeLibraryException("cannot read " + base + PROPERTIES + ": " + e.getMessage(), e);
+        NativesJar.Found f = NativesJar.find(tried);
+        if (f == null) {
+            return null;
         }
-        List<String> files = new ArrayList<>(List.of(props.getProperty("load.order", "").split(",")));
-        for (String d : props.getProperty("backends.dynamic", "").split(",")) {
-            if (!d.isBlank()) {
-                files.add(d);
-            }
-        }
-        String probe = props.getProperty("probe.exe", "");
-        if (!probe.isBlank()) {
-            files.add(probe); // the kernel probe runs as a child process: extracted and made executable
-        }
-        try {
-            // key the cache directory by content, so a different build never reuses a stale extraction
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(propsBytes);
-            List<byte[]> contents = new ArrayList<>();
-            for (String f : files) {
-                try (InputStream in = NativeLoader.class.getResourceAsStream(base + f.trim())) {
-                    if (in == null) {
-                        throw new NativeLibraryException("natives jar lacks " + base + f.trim());
-                    }
-                    byte[] b = in.readAllBytes();
-                    sha.update(b);
-                    contents.add(b);
-                }
-            }
-            String key = props.getProperty("ggml.version", "x") + "-" + HexFormat.of().formatHex(sha.digest(), 0, 8);
-            Path dir = cacheDir().resolve("natives").resolve(key);
-            if (!Files.isRegularFile(dir.resolve(PROPERTIES))) {
-                extract(dir, files, contents, propsBytes);
-            }
-            return new Candidate(dir, "natives jar (extracted to " + dir + ")", props);
-        } catch (IOException e) {
-            throw new NativeLibraryException("cannot extract the natives jar: " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void extract(Path dir, List<String> files, List<byte[]> contents, byte[] props) throws IOException {
-        Files.createDirectories(dir.getParent());
-        Path tmp = Files.createTempDirectory(dir.getParent(), ".extract-");
-        try {
-            for (int i = 0; i < files.size(); i++) {
-                Path f = Files.write(tmp.resolve(files.get(i).trim()), contents.get(i));
-                if (!f.getFileName().toString().contains(".so")) {
-                    f.toFile().setExecutable(true, false); // the probe executable
-                }
-            }
-            Files.write(tmp.resolve(PROPERTIES), props); // written last: its presence marks a complete directory
-            try {
-                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                // another process extracted the same content first; theirs is as good as ours
-                if (!Files.isRegularFile(dir.resolve(PROPERTIES))) {
-                    throw e;
-                }
-            } catch (IOException e) {
-                if (!Files.isRegularFile(dir.resolve(PROPERTIES))) {
-                    throw e;
-                }
-            }
-        } finally {
-            deleteTree(tmp);
-        }
-    }
-
-    private static void deleteTree(Path p) {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var walk = Files.walk(p)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(q -> {
-                try {
-                    Files.deleteIfExists(q);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException ignored) {
-            // a leftover temp directory is harmless
-        }
+        return new Candidate(f.dir(), "natives jar " + f.origin() + " (extracted to " + f.dir() + ")", f.properties(),
+                f.origin());
     }
 
     static Path cacheDir() {
@@ -334,39 +286,41 @@ public final class NativeLoader {
         try {
             abi = GgmlLib.ggml4j_abi_version();
         } catch (UnsatisfiedLinkError | ExceptionInInitializerError e) {
-            throw new NativeLibraryException("libggml4j in " + found.dir() + " lacks ggml4j_abi_version: not a ggml4j build", e);
+            throw new NativeLibraryException("libggml4j of " + found.what() + " lacks ggml4j_abi_version: not a ggml4j build; "
+                    + found.fix(), e);
         }
         if (abi != EXPECTED_ABI) {
-            throw new NativeLibraryException("libggml4j in " + found.dir() + " has ABI version " + abi + ", this ggml4j expects "
-                    + EXPECTED_ABI + ": rebuild the natives (./build.sh) or use the matching natives jar");
+            throw new NativeLibraryException("libggml4j of " + found.what() + " has ABI version " + abi
+                    + ", this ggml4j expects " + EXPECTED_ABI + ": " + found.fix());
         }
         try {
             String version = GgmlLib.ggml_version().getString(0);
             if (!EXPECTED_GGML_VERSION.equals(version)) {
-                throw new NativeLibraryException("ggml in " + found.dir() + " is version " + version
-                        + ", the bindings were generated for " + EXPECTED_GGML_VERSION);
+                throw new NativeLibraryException("ggml of " + found.what() + " is version " + version
+                        + ", the bindings were generated for " + EXPECTED_GGML_VERSION + ": " + found.fix());
             }
-            checkLayout("sizeof(struct ggml_tensor)", GgmlLib.GGML4J_SIZEOF_GGML_TENSOR(), ggml_tensor.sizeof());
-            checkLayout("sizeof(struct ggml_init_params)", GgmlLib.GGML4J_SIZEOF_GGML_INIT_PARAMS(), ggml_init_params.sizeof());
-            checkLayout("offsetof(ggml_tensor, data)", GgmlLib.GGML4J_OFFSETOF_TENSOR_DATA(), ggml_tensor.data$offset());
-            checkLayout("offsetof(ggml_tensor, name)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NAME(), ggml_tensor.name$offset());
-            checkLayout("offsetof(ggml_tensor, nb)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NB(), ggml_tensor.nb$offset());
-            checkLayout("GGML_MAX_DIMS", GgmlLib.GGML4J_GGML_MAX_DIMS(), GgmlLib.GGML_MAX_DIMS());
-            checkLayout("GGML_MAX_NAME", GgmlLib.GGML4J_GGML_MAX_NAME(), GgmlLib.GGML_MAX_NAME());
-            checkLayout("GGML_TYPE_COUNT", GgmlLib.GGML4J_GGML_TYPE_COUNT(), GgmlLib.GGML_TYPE_COUNT());
-            checkLayout("GGML_OP_COUNT", GgmlLib.GGML4J_GGML_OP_COUNT(), GgmlLib.GGML_OP_COUNT());
+            checkLayout(found, "sizeof(struct ggml_tensor)", GgmlLib.GGML4J_SIZEOF_GGML_TENSOR(), ggml_tensor.sizeof());
+            checkLayout(found, "sizeof(struct ggml_init_params)", GgmlLib.GGML4J_SIZEOF_GGML_INIT_PARAMS(),
+                    ggml_init_params.sizeof());
+            checkLayout(found, "offsetof(ggml_tensor, data)", GgmlLib.GGML4J_OFFSETOF_TENSOR_DATA(), ggml_tensor.data$offset());
+            checkLayout(found, "offsetof(ggml_tensor, name)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NAME(), ggml_tensor.name$offset());
+            checkLayout(found, "offsetof(ggml_tensor, nb)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NB(), ggml_tensor.nb$offset());
+            checkLayout(found, "GGML_MAX_DIMS", GgmlLib.GGML4J_GGML_MAX_DIMS(), GgmlLib.GGML_MAX_DIMS());
+            checkLayout(found, "GGML_MAX_NAME", GgmlLib.GGML4J_GGML_MAX_NAME(), GgmlLib.GGML_MAX_NAME());
+            checkLayout(found, "GGML_TYPE_COUNT", GgmlLib.GGML4J_GGML_TYPE_COUNT(), GgmlLib.GGML_TYPE_COUNT());
+            checkLayout(found, "GGML_OP_COUNT", GgmlLib.GGML4J_GGML_OP_COUNT(), GgmlLib.GGML_OP_COUNT());
         } catch (UnsatisfiedLinkError | ExceptionInInitializerError e) {
             // the right ABI number but a missing symbol: a broken or hand-made build, not a raw linkage error
-            throw new NativeLibraryException("the native libraries in " + found.dir() + " report ABI version " + abi
-                    + " but lack a symbol the bindings need (" + e.getMessage() + "): rebuild the natives", e);
+            throw new NativeLibraryException(found.what() + " report ABI version " + abi
+                    + " but lack a symbol the bindings need (" + e.getMessage() + "): " + found.fix(), e);
         }
     }
 
-    private static void checkLayout(String what, int item, long expected) {
+    private static void checkLayout(Candidate found, String what, int item, long expected) {
         long actual = GgmlLib.ggml4j_layout(item);
         if (actual != expected) {
             throw new NativeLibraryException("native " + what + " is " + actual + " but the bindings expect " + expected
-                    + ": the native libraries do not match these bindings");
+                    + ": " + found.what() + " do not match these bindings; " + found.fix());
         }
     }
 }

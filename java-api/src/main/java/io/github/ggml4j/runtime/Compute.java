@@ -57,9 +57,9 @@ final class Compute implements AutoCloseable {
         Memory memory0 = null;
         try {
             MemorySegment[] layerBufts = new MemorySegment[hp.nLayer()];
-            MemorySegment gpu = null;
-            if (model.placement().gpuLayers() > 0 && !devices.gpus().isEmpty()) {
-                gpu = devices.gpus().get(0);
+            GpuAssignment gpus = model.store().gpus(); // decided at load: each block's GPU, or the CPU
+            for (int g : gpus.gpusInUse(model.placement().mainDevice())) {
+                MemorySegment gpu = devices.gpus().get(g);
                 MemorySegment b = GgmlLib.ggml_backend_dev_init(gpu, MemorySegment.NULL);
                 if (b.equals(MemorySegment.NULL)) {
                     throw new NativeException("cannot start the backend of " + Devices.name(gpu));
@@ -67,8 +67,8 @@ final class Compute implements AutoCloseable {
                 gpuBackends.add(b);
             }
             for (int il = 0; il < hp.nLayer(); il++) {
-                layerBufts[il] = gpu != null && model.placement().offloads(il, hp.nLayer())
-                        ? GgmlLib.ggml_backend_dev_buffer_type(gpu) : devices.cpuBuft();
+                int g = gpus.gpuOf(il, hp.nLayer());
+                layerBufts[il] = g >= 0 ? GgmlLib.ggml_backend_dev_buffer_type(devices.gpus().get(g)) : devices.cpuBuft();
             }
             cpu0 = GgmlLib.ggml_backend_dev_init(devices.cpu(), MemorySegment.NULL);
             if (cpu0.equals(MemorySegment.NULL)) {

@@ -121,6 +121,16 @@ public final class Devices {
         return gpus;
     }
 
+    /** {free, total} bytes of a device's memory, as its backend reports them (system RAM for the CPU). */
+    public static long[] memory(MemorySegment dev) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment free = arena.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment total = arena.allocate(ValueLayout.JAVA_LONG);
+            GgmlLib.ggml_backend_dev_memory(dev, free, total);
+            return new long[] {free.get(ValueLayout.JAVA_LONG, 0), total.get(ValueLayout.JAVA_LONG, 0)};
+        }
+    }
+
     public static String name(MemorySegment dev) {
         return GgmlLib.ggml_backend_dev_name(dev).reinterpret(256).getString(0);
     }

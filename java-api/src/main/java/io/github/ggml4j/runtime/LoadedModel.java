@@ -58,6 +58,9 @@ public final class LoadedModel implements AutoCloseable {
                 throw e;
             }
             WeightStore store = loader.finish();
+            if (placement.mlock()) {
+                store.lock();
+            }
             return new LoadedModel(file, hp, recipe, weights, store, placement, tokenizer);
         } catch (ModelException e) {
             file.close();

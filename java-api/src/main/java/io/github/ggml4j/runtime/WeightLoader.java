@@ -38,13 +38,25 @@ public final class WeightLoader implements WeightSource {
      * @param repack    weights whose type has a faster CPU layout are repacked (copied) into it
      * @param gpuLayers how many of the last blocks (and, beyond the block count, the output head) go to GPUs
      * @param disabledBufts extra CPU buffer types (by ggml name, any case) never to place weights in
+     * @param mainDevice the GPU (index among {@link Devices#gpus()}) of the head, and of every offloaded block
+     *                   without {@code splitLayers}
+     * @param splitLayers spread offloaded blocks over all GPUs by free memory
+     * @param mlock     lock the weights in RAM after loading
      */
-    public record Placement(boolean mmap, boolean repack, int gpuLayers, Set<String> disabledBufts) {
+    public record Placement(boolean mmap, boolean repack, int gpuLayers, Set<String> disabledBufts, int mainDevice,
+                            boolean splitLayers, boolean mlock) {
         public Placement {
             if (gpuLayers < 0) {
                 throw new IllegalArgumentException("gpuLayers must be >= 0, got " + gpuLayers);
             }
+            if (mainDevice < 0) {
+                throw new IllegalArgumentException("mainDevice must be >= 0, got " + mainDevice);
+            }
             disabledBufts = disabledBufts.stream().map(n -> n.toUpperCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        }
+
+        public Placement(boolean mmap, boolean repack, int gpuLayers, Set<String> disabledBufts) {
+            this(mmap, repack, gpuLayers, disabledBufts, 0, true, false);
         }
 
         public Placement(boolean mmap, boolean repack, int gpuLayers) {
@@ -78,11 +90,14 @@ public final class WeightLoader implements WeightSource {
     private final Map<MemorySegment, GgmlContext> groups = new LinkedHashMap<>();
     private final Map<String, Bound> bound = new HashMap<>();
     private final List<Bound> order = new ArrayList<>();
+    private final GpuAssignment gpus;
 
     public WeightLoader(GgufFile file, Placement placement, int nLayer) {
         this.file = file;
         this.placement = placement;
         this.nLayer = nLayer;
+        long[] free = devices.gpus().stream().mapToLong(d -> Devices.memory(d)[0]).toArray();
+        this.gpus = GpuAssignment.of(placement, nLayer, free);
     }
 
     @Override
@@ -139,9 +154,9 @@ public final class WeightLoader implements WeightSource {
     /** The first buffer type, in preference order for the layer's device, whose backend supports the use. */
     private MemorySegment chooseBuft(GgufTensorInfo info, WeightUse use, int layer) {
         List<MemorySegment[]> candidates = new ArrayList<>(); // {device, buft}
-        boolean onGpu = !devices.gpus().isEmpty() && placement.offloads(layer, nLayer);
-        if (onGpu) {
-            MemorySegment gpu = devices.gpus().get(0);
+        int onGpu = gpus.gpuOf(layer, nLayer);
+        if (onGpu >= 0) {
+            MemorySegment gpu = devices.gpus().get(onGpu);
             candidates.add(new MemorySegment[] {gpu, GgmlLib.ggml_backend_dev_buffer_type(gpu)});
         }
         if (placement.repack() && use == WeightUse.MUL_MAT) {
@@ -212,7 +227,7 @@ public final class WeightLoader implements WeightSource {
 
     /** Allocates every group and fills it from the file; the loader is spent afterwards. */
     public WeightStore finish() {
-        WeightStore store = new WeightStore(file, placement.mmap(), devices.cpuBuft());
+        WeightStore store = new WeightStore(file, placement.mmap(), devices.cpuBuft(), gpus);
         try {
             for (Map.Entry<MemorySegment, GgmlContext> g : groups.entrySet()) {
                 List<Bound> members = order.stream().filter(b -> b.buft().equals(g.getKey())).toList();

@@ -26,10 +26,44 @@ public final class WeightStore implements AutoCloseable {
     private long copiedBytes;
     private final List<String> groupSummary = new ArrayList<>();
 
-    WeightStore(GgufFile file, boolean mmap, MemorySegment cpuBuft) {
+    private final GpuAssignment gpus;
+
+    WeightStore(GgufFile file, boolean mmap, MemorySegment cpuBuft, GpuAssignment gpus) {
         this.file = file;
         this.mmap = mmap;
         this.cpuBuft = cpuBuft;
+        this.gpus = gpus;
+    }
+
+    /** Which GPU each block and the head were placed on at load. */
+    public GpuAssignment gpus() {
+        return gpus;
+    }
+
+    /**
+     * Locks the weights in RAM (llama.cpp's {@code --mlock}): the file mapping when weights are used from it,
+     * and every host buffer of copies. A refusal by the OS (RLIMIT_MEMLOCK) is logged once, not thrown.
+     */
+    void lock() {
+        List<MemorySegment> regions = new ArrayList<>();
+        if (mappedBytes > 0) {
+            regions.add(GgufAccess.mapping(file));
+        }
+        for (MemorySegment b : buffers) {
+            if (GgmlLib.ggml_backend_buffer_is_host(b)) {
+                long size = GgmlLib.ggml_backend_buffer_get_size(b);
+                MemorySegment base = GgmlLib.ggml_backend_buffer_get_base(b);
+                if (size > 0 && !base.equals(MemorySegment.NULL) && !(mappedBytes > 0 && inMapping(base))) {
+                    regions.add(base.reinterpret(size));
+                }
+            }
+        }
+        io.github.ggml4j.nativ.MemoryLock.lock(regions);
+    }
+
+    private boolean inMapping(MemorySegment base) {
+        MemorySegment m = GgufAccess.mapping(file);
+        return base.address() >= m.address() && base.address() < m.address() + m.byteSize();
     }
 
     void addGroup(MemorySegment buft, GgmlContext ctx, List<WeightLoader.Bound> members) {

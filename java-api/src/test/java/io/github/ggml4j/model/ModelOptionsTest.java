@@ -37,4 +37,19 @@ class ModelOptionsTest {
         assertTrue(new WeightLoader.Placement(true, true, 0).disabledBufts().isEmpty());
         assertFalse(p.disabledBufts().contains("CPU_REPACK"));
     }
+
+    @Test
+    void gpuAndLockSettingsAreKeptByOtherWithersAndValidated() {
+        ModelOptions o = ModelOptions.defaults().withMainDevice(2).withSplitMode(SplitMode.NONE).withMlock(true)
+                .withThreads(3).withMmap(false);
+        assertEquals(2, o.mainDevice());
+        assertEquals(SplitMode.NONE, o.splitMode());
+        assertTrue(o.mlock());
+        assertEquals(false, o.mmap());
+        assertEquals(0, ModelOptions.defaults().mainDevice());
+        assertEquals(SplitMode.LAYER, ModelOptions.defaults().splitMode());
+        assertEquals(false, ModelOptions.defaults().mlock());
+        assertThrows(IllegalArgumentException.class, () -> ModelOptions.defaults().withMainDevice(-1));
+        assertThrows(NullPointerException.class, () -> ModelOptions.defaults().withSplitMode(null));
+    }
 }

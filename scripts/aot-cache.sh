@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Writes the CLI's AOT cache (JDK 25+, JEP 483/514): classes loaded and linked, and method profiles, from one
+# training run of `ggml4j generate` on the demo model, so that later runs start with them. ./build.sh runs it
+# after packaging; ./ggml4j uses cli/target/ggml4j-cli.aot when it is newer than the jar and was made by the same
+# JDK. Older JDKs: nothing to do.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$GGML4J_ROOT"
+ggml4j_find_jdk
+if [ "$(ggml4j_jdk_major "$JAVA_HOME")" -lt 25 ]; then
+  echo "ggml4j: JDK $(ggml4j_jdk_major "$JAVA_HOME") has no -XX:AOTCacheOutput; no AOT cache" >&2
+  exit 0
+fi
+jar=cli/target/ggml4j-cli.jar
+aot=cli/target/ggml4j-cli.aot
+demo=build/demo/demo-llama-q8_0.gguf
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dggml4j.root="$GGML4J_ROOT" \
+  -cp "tests/target/classes:tests/target/lib/*" io.github.ggml4j.testing.DemoModel "$demo" 2>/dev/null
+rm -f "$aot" "$aot.jdk"
+# the same command line as ./ggml4j (the cache is valid only for the same class path and JVM options)
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:AOTCacheOutput="$aot" -Dggml4j.root="$GGML4J_ROOT" \
+  -jar "$jar" generate -m "$demo" -p "Once upon a time" -n 8 -t 1 >/dev/null 2>build/aot-training.log \
+  || { cat build/aot-training.log >&2; ggml4j_die "the AOT training run failed (log above)"; }
+echo "$JAVA_HOME" >"$aot.jdk"
+echo "ggml4j: wrote $aot ($(du -h "$aot" | cut -f1)) for $JAVA_HOME" >&2
