@@ -227,6 +227,26 @@ final class Expressions {
         }
     }
 
+    /** The index after the value chain starting at {@code from}: {@code a.b[c](d)}. */
+    private static int primaryEnd(List<Tok> t, int from) {
+        int k = from + 1;
+        while (k < t.size()) {
+            Tok x = t.get(k);
+            if (x.is(".") && k + 1 < t.size() && t.get(k + 1).kind() == 'n') {
+                k += 2;
+            } else if (x.is("[") || x.is("(")) {
+                int close = matching(t, k);
+                if (close < 0) {
+                    return k;
+                }
+                k = close + 1;
+            } else {
+                break;
+            }
+        }
+        return k;
+    }
+
     private static String join(List<Tok> t) {
         StringBuilder b = new StringBuilder();
         t.forEach(x -> b.append(x.text()));
@@ -238,8 +258,29 @@ final class Expressions {
         int n = t.size();
         int[] opensBefore = new int[n + 1];
         int[] closesBefore = new int[n + 1];
+        int[] callsBefore = new int[n + 1];
         for (int i = 0; i < n; i++) {
             Tok x = t.get(i);
+            if (x.is("+") && followsValue(t, i)) {
+                // llama.cpp (like Jinja's default undefined) concatenates an undefined value as "", Jinjava as
+                // "null": a variable next to "+" goes through ggml4j_nz, which turns only null into ""
+                int l = prevSolid(t, i);
+                int ls = primaryStart(t, l + 1);
+                int before = prevSolid(t, ls);
+                if (t.get(l).kind() == 'n' || t.get(l).is("]") || t.get(l).is(")")) {
+                    if (t.get(ls).kind() == 'n' && !KEYWORDS.contains(t.get(ls).text())
+                            && (before < 0 || !t.get(before).is("|"))) {
+                        callsBefore[ls]++;
+                        closesBefore[l + 1]++;
+                    }
+                }
+                int r = nextSolid(t, i);
+                if (r >= 0 && t.get(r).kind() == 'n' && !KEYWORDS.contains(t.get(r).text())) {
+                    int re = primaryEnd(t, r);
+                    callsBefore[r]++;
+                    closesBefore[re]++;
+                }
+            }
             if (x.is("not")) {
                 int p = prevSolid(t, i);
                 int q = nextSolid(t, i);
@@ -276,7 +317,8 @@ final class Expressions {
         }
         StringBuilder b = new StringBuilder();
         for (int i = 0; i <= n; i++) {
-            b.append(")".repeat(closesBefore[i])).append("(".repeat(opensBefore[i]));
+            b.append(")".repeat(closesBefore[i])).append("(".repeat(opensBefore[i]))
+                    .append("ggml4j_nz(".repeat(callsBefore[i]));
             if (i < n) {
                 // Jinjava reads "x+1" as x followed by the number +1
                 b.append(t.get(i).is("+") ? " + " : t.get(i).text());

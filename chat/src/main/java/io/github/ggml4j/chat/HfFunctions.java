@@ -50,6 +50,11 @@ public final class HfFunctions {
         return Sandbox.list(out);
     }
 
+    /** Null (an undefined value) as "", anything else as it is: how llama.cpp concatenates undefined values. */
+    public static Object nz(Object v) {
+        return v == null ? "" : v;
+    }
+
     /** Python's {@code seq[start:stop:step]} on a list or string (the rewrite of slices Jinjava cannot parse). */
     public static Object slice(Object seq, Object start, Object stop, Object step) {
         if (seq instanceof com.hubspot.jinjava.objects.SafeString s) {

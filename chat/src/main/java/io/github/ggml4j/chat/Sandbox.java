@@ -180,6 +180,7 @@ final class Sandbox {
                 "strftimeNow", String.class));
         global.registerFunction(new ELFunctionDefinition("", "range", HfFunctions.class, "range", Object.class,
                 Object[].class));
+        global.registerFunction(new ELFunctionDefinition("", "ggml4j_nz", HfFunctions.class, "nz", Object.class));
         global.registerFunction(new ELFunctionDefinition("", "ggml4j_slice", HfFunctions.class, "slice",
                 Object.class, Object.class, Object.class, Object.class));
         global.registerFilter(new JsonFilter());

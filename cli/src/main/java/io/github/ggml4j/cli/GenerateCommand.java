@@ -59,9 +59,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (nPredict < 1) {
             throw new IllegalArgumentException("-n/--n-predict must be at least 1, got " + nPredict);
         }
+        ModelOptions mo = runArgs.modelOptions(modelArgs); // checks -c and the other flags, naming them
         SamplingOptions sampling = samplingArgs.options();
         SessionOptions so = SessionOptions.defaults().withContextSize(runArgs.ctx);
-        ModelOptions mo = runArgs.modelOptions(modelArgs);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Model m = Model.load(modelArgs.model, mo);
