@@ -329,14 +329,17 @@ public record SyntheticLlama(String arch, int nEmbd, int nLayer, int nHead, int 
      */
     public static void main(String[] args) {
         if (args.length < 3 || args.length > 4) {
-            System.err.println("usage: SyntheticLlama tinyllama|parity TYPE OUT.gguf [SEED]");
+            System.err.println("usage: SyntheticLlama tinyllama|tinyllama-llama3|parity TYPE OUT.gguf [SEED]");
             System.exit(2);
         }
         GgmlType type = GgmlType.valueOf(args[1].toUpperCase(Locale.ROOT));
         SyntheticLlama spec = switch (args[0]) {
             case "tinyllama" -> tinyLlama(type);
+            // TinyLlama's shape with Llama 3's 128k vocabulary (the sampler-cost benchmark's model)
+            case "tinyllama-llama3" -> tinyLlama(type).withVocab("llama-bpe");
             case "parity" -> llama(512, 4, 8, 2, 1536).withTypes(type);
-            default -> throw new IllegalArgumentException("unknown preset " + args[0] + " (tinyllama, parity)");
+            default -> throw new IllegalArgumentException("unknown preset " + args[0]
+                    + " (tinyllama, tinyllama-llama3, parity)");
         };
         if (args.length == 4) {
             spec = spec.withSeed(Long.parseLong(args[3]));
