@@ -208,9 +208,8 @@ public final class Engine implements AutoCloseable {
     public void truncate(Sequence seq, int position) {
         call(() -> {
             if (!memory.canTruncate(seq.id, position)) {
-                throw new ContextOverflowException("cannot rewind to position " + position + ": the KV cache keeps "
-                        + "only the last " + memory.maxTokensPerSequence() + " positions (a rolling buffer), and those "
-                        + "before " + seq.position() + " that position needs are gone", position, seq.position());
+                throw new ContextOverflowException(memory.truncateRefusal(seq.id, position), position,
+                        seq.position());
             }
             memory.removeRange(seq.id, position, -1);
             seq.truncate(position);
