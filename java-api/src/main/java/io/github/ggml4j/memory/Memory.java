@@ -43,6 +43,11 @@ public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvC
                 + " that position needs are gone";
     }
 
+    /** What this memory is and its size, for the engine's start-up log line; null: the engine describes a KV cache. */
+    default String describe() {
+        return null;
+    }
+
     /** The most positions one sequence can hold: the capacity for a plain cache, unbounded for a rolling one. */
     default int maxPositions() {
         return capacity();

@@ -130,6 +130,12 @@ public final class RecurrentState implements Memory, StateStore {
         return 4L * hp.nLayer() * (shiftFloats + wkvFloats);
     }
 
+    @Override
+    public String describe() {
+        return "recurrent state, " + slots + " sequence slots, " + bytesPerSequence() + " bytes per sequence whatever "
+                + "its length";
+    }
+
     private int rows() {
         return 1 + 2 * slots;
     }

@@ -70,7 +70,7 @@ public final class Engine implements AutoCloseable {
         Engine e = new Engine(model, options);
         HParams hp = model.hparams();
         long bytes = e.memory.nativeBytes();
-        String kind = options.rolling()
+        String kind = e.memory.describe() != null ? e.memory.describe() : options.rolling()
                 ? "rolling KV cache, sliding window " + options.slidingWindow() + " on all " + hp.nLayer()
                   + " layers, " + bytes / (e.memory.capacity() / options.slidingWindow()) + " bytes per sequence"
                 : (options.slidingWindow() > 0 ? "KV cache with a sliding-window mask of " + options.slidingWindow()
