@@ -104,8 +104,8 @@ public final class RecurrentState implements Memory, StateStore {
         try {
             int f32 = GgmlLib.GGML_TYPE_F32();
             for (int il = 0; il < hp.nLayer(); il++) {
-                shift[il] = context.newTensor(f32, shiftFloats, rows());
-                wkv[il] = context.newTensor(f32, wkvFloats, rows());
+                shift[il] = context.newTensor(f32, shiftFloats, 1 + 2 * slots);
+                wkv[il] = context.newTensor(f32, wkvFloats, 1 + 2 * slots);
                 GgmlContext.setName(shift[il], "cache_r_l" + il);
                 GgmlContext.setName(wkv[il], "cache_s_l" + il);
             }
@@ -134,10 +134,6 @@ public final class RecurrentState implements Memory, StateStore {
     public String describe() {
         return "recurrent state, " + slots + " sequence slots, " + bytesPerSequence() + " bytes per sequence whatever "
                 + "its length";
-    }
-
-    private int rows() {
-        return 1 + 2 * slots;
     }
 
     private static int row(Entry e, int half) {
@@ -195,12 +191,12 @@ public final class RecurrentState implements Memory, StateStore {
 
     @Override
     public int maxPositions() {
-        return Integer.MAX_VALUE;
+        return Integer.MAX_VALUE; // the state does not grow
     }
 
     @Override
     public boolean sharesPrefixes() {
-        return false;
+        return false; // a state is for one exact history
     }
 
     @Override
@@ -287,13 +283,12 @@ public final class RecurrentState implements Memory, StateStore {
                     return null;
                 }
             }
+            undo.add(new int[] {seq, e.cur, e.next, created ? 1 : 0});
             if (run.getValue() != e.next) {
-                undo.add(new int[] {seq, e.cur, e.next, created ? 1 : 0});
                 rollback(null);
                 throw new IllegalStateException("sequence " + seq + " continues at position " + run.getValue()
                         + " but its recurrent state is at " + e.next);
             }
-            undo.add(new int[] {seq, e.cur, e.next, created ? 1 : 0});
             read[s] = e.next == 0 ? 0 : row(e, e.cur);
             write[s] = row(e, 1 - e.cur);
             e.cur = 1 - e.cur;
@@ -359,18 +354,12 @@ public final class RecurrentState implements Memory, StateStore {
         }
         try (Arena tmp = Arena.ofConfined()) {
             for (int il = 0; il < hp.nLayer(); il++) {
-                copyRow(tmp, shift[il], 4 * shiftFloats, row(se, se.cur), row(de, 0));
-                copyRow(tmp, wkv[il], 4 * wkvFloats, row(se, se.cur), row(de, 0));
+                StateRows.copy(tmp, shift[il], 4 * shiftFloats, row(se, se.cur), row(de, 0));
+                StateRows.copy(tmp, wkv[il], 4 * wkvFloats, row(se, se.cur), row(de, 0));
             }
         }
         de.cur = 0;
         de.next = se.next;
-    }
-
-    private static void copyRow(Arena tmp, MemorySegment t, long rowBytes, int from, int to) {
-        MemorySegment host = tmp.allocate(rowBytes, 64);
-        NativeStatus.check(GgmlLib.ggml4j_tensor_get(t, host, from * rowBytes, rowBytes), "reading the recurrent state");
-        NativeStatus.check(GgmlLib.ggml4j_tensor_set(t, host, to * rowBytes, rowBytes), "writing the recurrent state");
     }
 
     @Override
@@ -452,17 +441,10 @@ public final class RecurrentState implements Memory, StateStore {
         out.writeInt(e.next);
         try (Arena tmp = Arena.ofConfined()) {
             for (int il = 0; il < hp.nLayer(); il++) {
-                writeRow(tmp, out, shift[il], 4 * shiftFloats, row(e, e.cur));
-                writeRow(tmp, out, wkv[il], 4 * wkvFloats, row(e, e.cur));
+                StateRows.write(tmp, out, shift[il], 4 * shiftFloats, row(e, e.cur));
+                StateRows.write(tmp, out, wkv[il], 4 * wkvFloats, row(e, e.cur));
             }
         }
-    }
-
-    private static void writeRow(Arena tmp, DataOutput out, MemorySegment t, long rowBytes, int row)
-            throws IOException {
-        MemorySegment host = tmp.allocate(rowBytes, 64);
-        NativeStatus.check(GgmlLib.ggml4j_tensor_get(t, host, row * rowBytes, rowBytes), "reading the recurrent state");
-        out.write(host.toArray(ValueLayout.JAVA_BYTE));
     }
 
     @Override
@@ -492,8 +474,8 @@ public final class RecurrentState implements Memory, StateStore {
         }
         try (Arena tmp = Arena.ofConfined()) {
             for (int il = 0; il < nLayer; il++) {
-                readRow(tmp, in, shift[il], 4 * shiftFloats, row(e, 0));
-                readRow(tmp, in, wkv[il], 4 * wkvFloats, row(e, 0));
+                StateRows.read(tmp, in, shift[il], 4 * shiftFloats, row(e, 0));
+                StateRows.read(tmp, in, wkv[il], 4 * wkvFloats, row(e, 0));
             }
         } catch (IOException | RuntimeException ex) {
             free(seq);
@@ -501,14 +483,6 @@ public final class RecurrentState implements Memory, StateStore {
         }
         e.cur = 0;
         e.next = next;
-    }
-
-    private static void readRow(Arena tmp, DataInput in, MemorySegment t, long rowBytes, int row) throws IOException {
-        byte[] data = new byte[Math.toIntExact(rowBytes)];
-        in.readFully(data);
-        MemorySegment host = tmp.allocate(rowBytes, 64);
-        MemorySegment.copy(data, 0, host, ValueLayout.JAVA_BYTE, 0, data.length);
-        NativeStatus.check(GgmlLib.ggml4j_tensor_set(t, host, row * rowBytes, rowBytes), "writing the recurrent state");
     }
 
     @Override

@@ -223,7 +223,12 @@ public final class Engine implements AutoCloseable {
     public Sequence fork(Sequence seq, int limit, boolean waitWhenFull) {
         return call(() -> {
             Sequence f = sequences.register(limit, waitWhenFull);
-            memory.copySequence(seq.id, f.id, 0, -1);
+            try {
+                memory.copySequence(seq.id, f.id, 0, -1);
+            } catch (RuntimeException e) {
+                sequences.evict(f); // no room for the copy (a rolling or recurrent memory): nothing is left behind
+                throw e;
+            }
             f.copyFrom(seq);
             return f;
         });

@@ -232,4 +232,39 @@ class RwkvStateTest {
             }
         }
     }
+
+    @ParameterizedTest(name = "rwkv{0}")
+    @ValueSource(ints = {7})
+    void sequenceSlotsRunOutTypedAndAreFreedOnClose(int version) {
+        // default cached prompts: a recurrent state keeps no closed session's state (it cannot share prefixes)
+        try (Model m = Model.load(file(version), RwkvModels.options().withCachedPrompts(4))) {
+            List<Session> open = new ArrayList<>();
+            try {
+                for (int i = 0; i < io.github.ggml4j.memory.RecurrentState.MAX_SEQUENCES; i++) {
+                    Session s = m.newSession();
+                    open.add(s);
+                    s.evaluate(RwkvModels.prompt(3, i));
+                }
+                try (Session extra = m.newSession()) {
+                    ContextOverflowException e = assertThrows(ContextOverflowException.class,
+                            () -> extra.evaluate(RwkvModels.prompt(3, 100)));
+                    System.out.println("rwkv" + version + " 17th sequence: " + e.getMessage());
+                    assertThrows(ContextOverflowException.class, () -> open.get(0).fork());
+                    open.remove(0).close();
+                    extra.evaluate(RwkvModels.prompt(3, 100));
+                    assertEquals(3, extra.position());
+                }
+                for (int i = 0; i < 3; i++) {
+                    open.remove(0).close();
+                }
+                try (Session a = m.newSession(); Session b = m.newSession()) {
+                    a.evaluate(PROMPT);
+                    b.evaluate(PROMPT);
+                    assertArrayEquals(a.logits(), b.logits());
+                }
+            } finally {
+                open.forEach(Session::close);
+            }
+        }
+    }
 }
