@@ -18,8 +18,9 @@ import java.util.List;
  * residual is halved every {@code rescale_every_n_layers} blocks. Memory: a {@link RecurrentState}.
  *
  * {@snippet :
- * try (Model m = Model.load(Path.of("rwkv6-world.gguf"))) {   // general.architecture = rwkv6
- *     System.out.println(m.generate("The", GenerateOptions.greedy(16)));
+ * try (Model m = Model.load(Path.of("rwkv6-world.gguf"));   // general.architecture = rwkv6
+ *      Session s = m.newSession()) {
+ *     System.out.println(s.generate("The", GenerateOptions.greedy(16)).text());
  * }
  * }
  */

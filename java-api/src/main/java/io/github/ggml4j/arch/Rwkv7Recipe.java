@@ -18,8 +18,9 @@ import java.util.List;
  * Memory: a {@link RecurrentState}.
  *
  * {@snippet :
- * try (Model m = Model.load(Path.of("rwkv7-world.gguf"))) {   // general.architecture = rwkv7
- *     System.out.println(m.generate("The", GenerateOptions.greedy(16)));
+ * try (Model m = Model.load(Path.of("rwkv7-world.gguf"));   // general.architecture = rwkv7
+ *      Session s = m.newSession()) {
+ *     System.out.println(s.generate("The", GenerateOptions.greedy(16)).text());
  * }
  * }
  */

@@ -41,7 +41,7 @@ import java.util.Map;
  * {@snippet :
  * try (Model m = Model.load(Path.of("rwkv7.gguf"));     // the recipe's newMemory makes a RecurrentState
  *      Session s = m.newSession()) {
- *     s.evaluate(s.tokenize("Hello"));
+ *     s.evaluate(m.tokenizer().encode("Hello", true, false));
  *     byte[] state = s.saveState();                     // tokens, last logits and the state rows
  * }
  * }
