@@ -5,6 +5,7 @@ import io.github.ggml4j.internal.ggml.GgmlLib;
 import io.github.ggml4j.memory.GraphInputs;
 import io.github.ggml4j.memory.KvStore;
 import io.github.ggml4j.memory.Memory;
+import io.github.ggml4j.memory.StateStore;
 import io.github.ggml4j.nativ.GgmlContext;
 
 import java.lang.foreign.MemorySegment;
@@ -78,6 +79,19 @@ public final class GraphBuilder implements AutoCloseable {
         return graph;
     }
 
+    /** The graph's ggml context, for the recipes' own helpers in this package. */
+    MemorySegment ctx() {
+        return ctx;
+    }
+
+    /** The memory as recurrent layers read and write it. */
+    StateStore stateStore() {
+        if (!(memory instanceof StateStore store)) {
+            throw new IllegalStateException("recurrent layers need a memory that keeps per-sequence state");
+        }
+        return store;
+    }
+
     public MemorySegment tokensInput() {
         return inpTokens;
     }
@@ -124,6 +138,13 @@ public final class GraphBuilder implements AutoCloseable {
     public MemorySegment rmsNorm(MemorySegment x, MemorySegment weight) {
         MemorySegment cur = GgmlLib.ggml_rms_norm(ctx, x, hp.rmsEps());
         return weight == null ? cur : GgmlLib.ggml_mul(ctx, cur, weight);
+    }
+
+    /** Layer norm over ne[0] (mean and variance), then {@code · weight + bias} (each when not null). */
+    public MemorySegment layerNorm(MemorySegment x, MemorySegment weight, MemorySegment bias, float eps) {
+        MemorySegment cur = GgmlLib.ggml_norm(ctx, x, eps);
+        cur = weight == null ? cur : GgmlLib.ggml_mul(ctx, cur, weight);
+        return bias == null ? cur : GgmlLib.ggml_add(ctx, cur, bias);
     }
 
     /** {@code w · x} (+ bias when not null): [n_in, n_out] × [n_in, n] -> [n_out, n]. */

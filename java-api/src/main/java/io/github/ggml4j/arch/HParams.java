@@ -24,10 +24,11 @@ import io.github.ggml4j.ModelException;
  * @param rmsEps        RMSNorm epsilon
  * @param attnScale     attention scale, or 0 for 1/sqrt(head width)
  * @param slidingWindow sliding-window size for attention, or 0 for none
+ * @param rwkv          RWKV's own hyper-parameters, or null for attention models
  */
 public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLayer, int nFf, int nHead, int nHeadKv,
                       int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
-                      int nCtxOrig, float rmsEps, float attnScale, int slidingWindow) {
+                      int nCtxOrig, float rmsEps, float attnScale, int slidingWindow, RwkvParams rwkv) {
 
     public static final int ROPE_NORMAL = 0;
     public static final int ROPE_NEOX = 2;
@@ -69,6 +70,14 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
         if ((long) nEmbdHeadK * nHead > Integer.MAX_VALUE || (long) nEmbdHeadV * nHead > Integer.MAX_VALUE) {
             throw new ModelException(arch + ": attention width overflows");
         }
+    }
+
+    /** A transformer's hyper-parameters (no recurrent part). */
+    public HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLayer, int nFf, int nHead, int nHeadKv,
+                   int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
+                   int nCtxOrig, float rmsEps, float attnScale, int slidingWindow) {
+        this(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot, ropeType,
+                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, null);
     }
 
     private static void positive(String what, int v) {

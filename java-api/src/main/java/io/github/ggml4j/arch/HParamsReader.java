@@ -86,4 +86,36 @@ public final class HParamsReader {
                 floatOr("attention.scale", 0.0f),
                 intOr("attention.sliding_window", 0));
     }
+
+    /**
+     * An RWKV model's hyper-parameters: heads are {@code n_embd / wkv.head_size} (the file's
+     * {@code attention.head_count} is 0, as llama.cpp's converter writes it), the layer-norm epsilon stands in
+     * {@link HParams#rmsEps()}, and the RWKV keys go to {@link HParams#rwkv()}.
+     *
+     * @param version 6 or 7: which LoRA ranks are required
+     */
+    public HParams readRwkv(int version) {
+        try {
+            int nEmbd = requireInt("embedding_length");
+            int head = requireInt("wkv.head_size");
+            if (head <= 0 || nEmbd % head != 0) {
+                throw new ModelException(arch + ": wkv.head_size " + head + " does not divide embedding_length " + nEmbd);
+            }
+            float eps = md.getFloat(key("attention.layer_norm_epsilon"));
+            RwkvParams rp = version == 6
+                    ? new RwkvParams(head, intOr("token_shift_count", 2), eps, requireInt("time_mix_extra_dim"),
+                            requireInt("time_decay_extra_dim"), intOr("rescale_every_n_layers", 0), 0, 0, 0, 0)
+                    : new RwkvParams(head, intOr("token_shift_count", 2), eps, 0, 0, 0,
+                            requireInt("attention.decay_lora_rank"), requireInt("attention.iclr_lora_rank"),
+                            requireInt("attention.value_residual_mix_lora_rank"), intOr("attention.gate_lora_rank", 0));
+            int nHead = nEmbd / head;
+            int nVocab = md.optInt(key("vocab_size")).orElse(
+                    md.optArray("tokenizer.ggml.tokens").map(a -> a.size()).orElse(0));
+            return new HParams(arch, nVocab, requireInt("context_length"), nEmbd, requireInt("block_count"),
+                    requireInt("feed_forward_length"), nHead, nHead, head, head, head, HParams.ROPE_NORMAL, 10000f, 1f,
+                    0, eps, 0f, 0, rp);
+        } catch (GgufFormatException e) {
+            throw new ModelException(arch + ": " + e.getMessage(), e);
+        }
+    }
 }

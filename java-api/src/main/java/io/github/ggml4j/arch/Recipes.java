@@ -14,6 +14,8 @@ public final class Recipes {
     static {
         register(new LlamaRecipe());
         register(new Qwen2Recipe());
+        register(new Rwkv6Recipe());
+        register(new Rwkv7Recipe());
     }
 
     private Recipes() {

@@ -13,7 +13,7 @@ import java.io.IOException;
  * memory owns its layout: it places a batch, fills its own graph inputs from its per-cell metadata, and the
  * sequence operations are defined once here. Only the engine's thread calls it.
  */
-public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvCache {
+public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvCache, RecurrentState {
 
     /**
      * Where a batch went: one cell per token, how many cells the graph attends over, and which of the memory's
@@ -25,6 +25,27 @@ public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvC
     /** The most tokens of one sequence a single step may hold (a rolling buffer takes at most its window). */
     default int maxTokensPerSequence() {
         return Integer.MAX_VALUE;
+    }
+
+    /**
+     * Whether every sequence of a step must bring the same number of tokens, each sequence's tokens together
+     * in the batch (a recurrent state runs [n_seq_tokens, n_seqs] through its WKV op); the planner then
+     * batches single tokens of many sequences, or equal chunks of prompts.
+     */
+    default boolean equalTokensPerSequence() {
+        return false;
+    }
+
+    /** Why {@link #canTruncate} refused {@code position} for {@code seq}, for the typed error. */
+    default String truncateRefusal(int seq, int position) {
+        return "cannot rewind to position " + position + ": the KV cache keeps only the last "
+                + maxTokensPerSequence() + " positions (a rolling buffer), and those before " + nextPosition(seq)
+                + " that position needs are gone";
+    }
+
+    /** What this memory is and its size, for the engine's start-up log line; null: the engine describes a KV cache. */
+    default String describe() {
+        return null;
     }
 
     /** The most positions one sequence can hold: the capacity for a plain cache, unbounded for a rolling one. */

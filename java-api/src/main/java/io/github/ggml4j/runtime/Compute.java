@@ -5,6 +5,7 @@ import io.github.ggml4j.arch.GraphBuilder;
 import io.github.ggml4j.arch.HParams;
 import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.internal.ggml.GgmlLib;
+import io.github.ggml4j.internal.ggml.ggml_tensor;
 import io.github.ggml4j.memory.Memory;
 import io.github.ggml4j.memory.MemorySpec;
 import io.github.ggml4j.nativ.NativeStatus;
@@ -261,7 +262,9 @@ final class Compute implements AutoCloseable {
             posHost.setAtIndex(ValueLayout.JAVA_INT, i, batch.position(i));
         }
         set(current.tokensInput(), tokensHost, 4L * n);
-        set(current.positionsInput(), posHost, 4L * n);
+        if (allocated(current.positionsInput())) { // a recurrent graph reads no positions
+            set(current.positionsInput(), posHost, 4L * n);
+        }
         memory.fillInputs(current.memoryInputs(), batch, slots, model.recipe().causal());
         if (current.outIdsInput() != null) {
             int o = 0;
@@ -272,6 +275,10 @@ final class Compute implements AutoCloseable {
             }
             set(current.outIdsInput(), outIdsHost, 4L * o);
         }
+    }
+
+    private static boolean allocated(MemorySegment tensor) {
+        return !ggml_tensor.buffer(Tensors.struct(tensor)).equals(MemorySegment.NULL);
     }
 
     private static void set(MemorySegment tensor, MemorySegment host, long bytes) {

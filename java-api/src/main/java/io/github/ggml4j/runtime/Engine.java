@@ -70,7 +70,7 @@ public final class Engine implements AutoCloseable {
         Engine e = new Engine(model, options);
         HParams hp = model.hparams();
         long bytes = e.memory.nativeBytes();
-        String kind = options.rolling()
+        String kind = e.memory.describe() != null ? e.memory.describe() : options.rolling()
                 ? "rolling KV cache, sliding window " + options.slidingWindow() + " on all " + hp.nLayer()
                   + " layers, " + bytes / (e.memory.capacity() / options.slidingWindow()) + " bytes per sequence"
                 : (options.slidingWindow() > 0 ? "KV cache with a sliding-window mask of " + options.slidingWindow()
@@ -208,9 +208,8 @@ public final class Engine implements AutoCloseable {
     public void truncate(Sequence seq, int position) {
         call(() -> {
             if (!memory.canTruncate(seq.id, position)) {
-                throw new ContextOverflowException("cannot rewind to position " + position + ": the KV cache keeps "
-                        + "only the last " + memory.maxTokensPerSequence() + " positions (a rolling buffer), and those "
-                        + "before " + seq.position() + " that position needs are gone", position, seq.position());
+                throw new ContextOverflowException(memory.truncateRefusal(seq.id, position), position,
+                        seq.position());
             }
             memory.removeRange(seq.id, position, -1);
             seq.truncate(position);
@@ -224,7 +223,12 @@ public final class Engine implements AutoCloseable {
     public Sequence fork(Sequence seq, int limit, boolean waitWhenFull) {
         return call(() -> {
             Sequence f = sequences.register(limit, waitWhenFull);
-            memory.copySequence(seq.id, f.id, 0, -1);
+            try {
+                memory.copySequence(seq.id, f.id, 0, -1);
+            } catch (RuntimeException e) {
+                sequences.evict(f); // no room for the copy (a rolling or recurrent memory): nothing is left behind
+                throw e;
+            }
             f.copyFrom(seq);
             return f;
         });

@@ -35,10 +35,13 @@ final class Sequences {
         return s;
     }
 
-    /** A closed session's sequence: kept as a cached prompt when it holds something, else freed. */
+    /**
+     * A closed session's sequence: kept as a cached prompt when it holds something another sequence could
+     * reuse, else freed (a memory that shares no prefixes, such as a recurrent state, frees it at once).
+     */
     void release(Sequence seq) {
         seq.released = true;
-        if (maxCached > 0 && seq.position() > 0) {
+        if (maxCached > 0 && seq.position() > 0 && memory.sharesPrefixes()) {
             seq.cached = true;
             seq.setLastOutput(null);
             cached.addLast(seq);

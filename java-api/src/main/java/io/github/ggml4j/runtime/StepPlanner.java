@@ -60,6 +60,10 @@ final class StepPlanner {
         if (budget == 0) {
             return new Plan(running, candidates);
         }
+        if (memory.equalTokensPerSequence()) {
+            planEqual(candidates, budget, batch, running);
+            return new Plan(running, List.of());
+        }
         for (Request r : candidates) {
             if (r.remaining() == 1 && budget > 0) {
                 take(r, 1, batch, running);
@@ -73,6 +77,30 @@ final class StepPlanner {
             }
         }
         return new Plan(running, List.of());
+    }
+
+    /**
+     * For a memory that wants the same token count from every sequence of a step: the single tokens of all
+     * generating sequences when there are any, else a chunk of the first prompt and equal chunks of the
+     * prompts that have as many tokens left.
+     */
+    private void planEqual(List<Request> candidates, int budget, Batch batch, List<Request> running) {
+        for (Request r : candidates) {
+            if (r.remaining() == 1 && budget > 0) {
+                take(r, 1, batch, running);
+                budget--;
+            }
+        }
+        if (!running.isEmpty()) {
+            return;
+        }
+        int per = Math.min(Math.min(candidates.get(0).remaining(), budget), memory.maxTokensPerSequence());
+        for (Request r : candidates) {
+            if (budget >= per && r.remaining() >= per) {
+                take(r, per, batch, running);
+                budget -= per;
+            }
+        }
     }
 
     private void take(Request r, int wanted, Batch batch, List<Request> running) {

@@ -188,13 +188,14 @@ public final class WeightLoader implements WeightSource {
         try (GgmlContext probe = GgmlContext.forTensors(8)) {
             long[] ne = info.shape();
             MemorySegment w = probe.newTensor(info.type().id(), ne);
-            long ne1 = ne.length > 1 ? ne[1] : 1;
             MemorySegment op = switch (use) {
-                case MUL_MAT -> GgmlLib.ggml_mul_mat(probe.handle(), w,
-                        probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0], 512));
+                // a stacked [k, n, m] weight (RWKV-6's time_mix_w2) multiplies m stacked inputs
+                case MUL_MAT -> GgmlLib.ggml_mul_mat(probe.handle(), w, probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0],
+                        512, ne.length > 2 ? ne[2] : 1, ne.length > 3 ? ne[3] : 1));
                 case GET_ROWS -> GgmlLib.ggml_get_rows(probe.handle(), w, probe.newTensor(GgmlLib.GGML_TYPE_I32(), 512));
-                case MUL -> GgmlLib.ggml_mul(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0], ne1), w);
-                case ADD -> GgmlLib.ggml_add(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0], ne1), w);
+                // the weight's own shape: a [n, 1, 1, 5] weight (RWKV's fused mixes) broadcasts over nothing smaller
+                case MUL -> GgmlLib.ggml_mul(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne), w);
+                case ADD -> GgmlLib.ggml_add(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne), w);
                 case ROPE -> GgmlLib.ggml_rope_ext(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0] * 2, 1, 512),
                         probe.newTensor(GgmlLib.GGML_TYPE_I32(), 512), w, (int) ne[0] * 2, 0, 0, 10000f, 1f, 0f, 1f, 32f, 1f);
             };

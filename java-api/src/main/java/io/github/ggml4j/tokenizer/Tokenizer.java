@@ -30,7 +30,7 @@ import java.util.function.Function;
  *
  * <p>Instances are immutable and thread-safe.
  */
-public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTokenizer {
+public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTokenizer, RwkvTokenizer {
 
     final Vocabulary vocabulary;
     final int vocabSize;
@@ -42,12 +42,20 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
     private final SpecialTokenSplitter specialSplitter;
     private final boolean cleanSpaces;
     private final byte[][] pieces;
+    private final boolean everyPieceNormal;
 
     /**
      * @param normalPiece the bytes of an ordinary token's text (U+2581 back to spaces, the byte alphabet back
      *                    to bytes, ...); static, since it runs before the subclass is initialized
      */
     Tokenizer(Vocabulary vocabulary, boolean cleanSpaces, Function<String, byte[]> normalPiece) {
+        this(vocabulary, cleanSpaces, normalPiece, false);
+    }
+
+    /** @param everyPieceNormal every token's piece is {@code normalPiece} of its text, whatever its type (RWKV) */
+    Tokenizer(Vocabulary vocabulary, boolean cleanSpaces, Function<String, byte[]> normalPiece,
+              boolean everyPieceNormal) {
+        this.everyPieceNormal = everyPieceNormal;
         this.vocabulary = vocabulary;
         this.vocabSize = vocabulary.size();
         this.cleanSpaces = cleanSpaces;
@@ -84,6 +92,7 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
             case SPM -> new SpmTokenizer(vocabulary);
             case BPE -> new BpeTokenizer(vocabulary, PreTokenizerType.forName(vocabulary.preTokenizer()));
             case WPM -> new WpmTokenizer(vocabulary);
+            case RWKV -> new RwkvTokenizer(vocabulary);
         };
     }
 
@@ -245,7 +254,9 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
         for (int id = 0; id < vocabSize; id++) {
             int a = attrs[id];
             String text = tokens.string(id);
-            if ((a & (VocabularyAnalysis.ATTR_UNKNOWN | VocabularyAnalysis.ATTR_CONTROL
+            if (everyPieceNormal) {
+                p[id] = normalPiece.apply(text);
+            } else if ((a & (VocabularyAnalysis.ATTR_UNKNOWN | VocabularyAnalysis.ATTR_CONTROL
                     | VocabularyAnalysis.ATTR_USER_DEFINED)) != 0) {
                 p[id] = text.getBytes(StandardCharsets.UTF_8);
             } else if ((a & VocabularyAnalysis.ATTR_NORMAL) != 0) {

@@ -15,7 +15,9 @@ public enum TokenizerModel {
     /** Byte-pair encoding with merge ranks and a pre-tokenizer ({@code "gpt2"}, {@code "gemma4"}). */
     BPE("gpt2"),
     /** WordPiece: greedy longest match per word ({@code "bert"}). */
-    WPM("bert");
+    WPM("bert"),
+    /** RWKV "world": greedy longest match over the unescaped token bytes ({@code "rwkv"}). */
+    RWKV("rwkv");
 
     private final String ggufName;
 
@@ -32,15 +34,16 @@ public enum TokenizerModel {
      * The model for a {@code tokenizer.ggml.model} value. {@code "gemma4"} is BPE over raw UTF-8 with the
      * {@code gemma4} pre-tokenizer (see {@link Vocabulary.Builder}).
      *
-     * @throws TokenizerException for models ggml4j does not implement (t5, rwkv, plamo2, ...)
+     * @throws TokenizerException for models ggml4j does not implement (t5, plamo2, ...)
      */
     public static TokenizerModel fromGgufName(String name) {
         return switch (name) {
             case "llama" -> SPM;
             case "gpt2", "gemma4" -> BPE;
             case "bert" -> WPM;
+            case "rwkv" -> RWKV;
             default -> throw new TokenizerException("unsupported tokenizer model '" + name
-                    + "' (supported: llama, gpt2, gemma4, bert)");
+                    + "' (supported: llama, gpt2, gemma4, bert, rwkv)");
         };
     }
 }

@@ -359,6 +359,9 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
                     bos = true;
                     spacePrefix = true;
                 }
+                case RWKV -> {
+                    // no default special tokens, no BOS, no space prefix (llama.cpp's loader)
+                }
                 case WPM -> {
                     defaults[0] = 101;
                     defaults[4] = 100;
