@@ -14,6 +14,7 @@ public final class Recipes {
     static {
         register(new LlamaRecipe());
         register(new Qwen2Recipe());
+        register(new Olmo2Recipe());
     }
 
     private Recipes() {

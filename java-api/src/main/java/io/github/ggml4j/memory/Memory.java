@@ -13,7 +13,7 @@ import java.io.IOException;
  * memory owns its layout: it places a batch, fills its own graph inputs from its per-cell metadata, and the
  * sequence operations are defined once here. Only the engine's thread calls it.
  */
-public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvCache {
+public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvCache, InterleavedKvCache {
 
     /**
      * Where a batch went: one cell per token, how many cells the graph attends over, and which of the memory's
@@ -106,6 +106,11 @@ public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvC
 
     /** Bytes of native memory this memory holds. */
     long nativeBytes();
+
+    /** One line for the engine's log: what this memory keeps, for which layers, and its bytes per sequence. */
+    default String summary() {
+        return getClass().getSimpleName() + ", " + nativeBytes() + " bytes";
+    }
 
     @Override
     void close();
