@@ -98,10 +98,9 @@ public final class HParamsReader {
      */
     public java.util.List<Boolean> swaPattern(int nLayer, int defaultPeriod, boolean denseFirst) {
         String k = key("attention.sliding_window_pattern");
-        java.util.Optional<io.github.ggml4j.gguf.GgufArray> arr = md.optArray(k);
         Boolean[] flags = new Boolean[nLayer];
-        if (arr.isPresent()) {
-            io.github.ggml4j.gguf.GgufArray a = arr.get();
+        if (md.type(k).orElse(null) == io.github.ggml4j.gguf.GgufValueType.ARRAY) {
+            io.github.ggml4j.gguf.GgufArray a = md.getArray(k);
             if (a.size() != nLayer) {
                 throw new ModelException(arch + ": " + k + " has " + a.size() + " flags for " + nLayer + " layers");
             }
