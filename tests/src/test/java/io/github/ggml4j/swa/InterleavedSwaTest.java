@@ -80,6 +80,24 @@ class InterleavedSwaTest {
         assertEquals(List.of(false, true, true, false), hp.swaLayers());
     }
 
+    /** A pattern that does not fit the layers, or of the wrong type, is a typed error naming the key. */
+    @Test
+    void aBadPatternIsATypedError(@org.junit.jupiter.api.io.TempDir Path dir) {
+        String key = "olmo2.attention.sliding_window_pattern";
+        List<io.github.ggml4j.gguf.GgufValue> bad = List.of(
+                io.github.ggml4j.gguf.GgufArray.ofBooleans(true, false, true),
+                io.github.ggml4j.gguf.GgufArray.ofFloats(1f, 0f, 1f, 0f),
+                new io.github.ggml4j.gguf.GgufValue.Int32(-2));
+        int i = 0;
+        for (io.github.ggml4j.gguf.GgufValue v : bad) {
+            Path f = dir.resolve("bad" + i++ + ".gguf");
+            SyntheticOlmo2.of(64, 4, 4, 2, 192).withWindow(16).writer().set(key, v).write(f);
+            io.github.ggml4j.ModelException e = assertThrows(io.github.ggml4j.ModelException.class,
+                    () -> Model.load(f, options(KvLayout.ROLLING, false)).close());
+            assertTrue(e.getMessage().contains(key) || e.getMessage().contains("pattern"), e.getMessage());
+        }
+    }
+
     static Stream<Arguments> beyondWindow() {
         return Stream.of(16, 32).flatMap(w -> Stream.of(
                 Arguments.of(w, false, KvLayout.ROLLING), Arguments.of(w, true, KvLayout.ROLLING),
