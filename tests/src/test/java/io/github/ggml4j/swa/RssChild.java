@@ -14,8 +14,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * Run in a fresh JVM (heap fixed and pre-touched, so only native memory can move RSS): a rolling cache of
- * window W, one sequence fed to 16·W positions one token at a time; prints {@code rss POSITION KIB} after
+ * Run in a fresh JVM (heap fixed and pre-touched, C1 only, so the JVM's own memory barely moves RSS): after a
+ * warm-up session of 4·W positions, a rolling cache of window W, one sequence fed to 16·W positions one token
+ * at a time; prints {@code rss POSITION VMRSS_KIB RSSANON_KIB} after
  * every W positions and {@code kv BYTES} (the memory's native bytes) at the start and at the end.
  */
 public final class RssChild {
@@ -23,13 +24,14 @@ public final class RssChild {
     private RssChild() {
     }
 
-    static long rssKib() throws Exception {
+    /** A /proc/self/status field in KiB ({@code VmRSS}, {@code RssAnon}). */
+    static long statusKib(String field) throws Exception {
         for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (l.startsWith("VmRSS:")) {
+            if (l.startsWith(field + ":")) {
                 return Long.parseLong(l.replaceAll("[^0-9]", ""));
             }
         }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
+        throw new IllegalStateException("no " + field + " in /proc/self/status");
     }
 
     public static void main(String[] args) throws Exception {
@@ -39,13 +41,21 @@ public final class RssChild {
                 .withKvCacheType(KvCacheType.F32).withSlidingWindow(w).withKvLayout(KvLayout.ROLLING);
         try (Model m = Model.load(file, o); Session s = m.newSession(SessionOptions.defaults().withContextSize(64 * w))) {
             var engine = ModelAccess.get().engine(m);
+            // warm up first (JIT, first-touch of compute buffers) in a session of its own, closed before measuring
+            try (Session warm = m.newSession(SessionOptions.defaults().withContextSize(64 * w))) {
+                int[] t = Parity.prompt(4 * w, 778);
+                warm.evaluate(Arrays.copyOf(t, w));
+                for (int i = w; i < t.length; i++) {
+                    warm.evaluate(t[i]);
+                }
+            }
             System.out.println("kv " + engine.stats().memoryBytes());
-            int[] tokens = Parity.prompt(16 * w, 777);
+            int[] tokens = Parity.prompt((args.length > 2 ? Integer.parseInt(args[2]) : 16) * w, 777);
             s.evaluate(Arrays.copyOf(tokens, w));
             for (int i = w; i <= tokens.length; i++) {
                 if (i % w == 0) {
                     System.gc();
-                    System.out.println("rss " + i + " " + rssKib());
+                    System.out.println("rss " + i + " " + statusKib("VmRSS") + " " + statusKib("RssAnon"));
                 }
                 if (i < tokens.length) {
                     s.evaluate(tokens[i]);
