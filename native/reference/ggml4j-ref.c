@@ -1,7 +1,7 @@
 /*
  * ggml4j-ref: a small harness over llama.cpp's libllama, used by ggml4j's parity tests as the reference.
  *
- *   ggml4j-ref -m MODEL -p 1,2,3 [-n N] [-c CTX] [-b BATCH] [-t THREADS] [-fa 0|1] [--logits FILE]
+ *   ggml4j-ref -m MODEL -p 1,2,3 [-n N] [-c CTX] [-b BATCH] [-t THREADS] [-ub UBATCH] [-fa 0|1] [--swa-full 0|1] [-ctk f16|f32] [--logits FILE]
  *
  * Evaluates the prompt token ids, writes the last position's logits (float32, native byte order) to FILE,
  * then generates N tokens greedily (argmax, ties to the lowest id) one at a time and prints
@@ -56,7 +56,7 @@ static llama_token argmax(const float * logits, int n) {
 
 int main(int argc, char ** argv) {
     const char * model_path = NULL, * prompt = NULL, * logits_path = NULL;
-    int n_predict = 0, n_ctx = 512, n_batch = 512, n_threads = 2, fa = 1;
+    int n_predict = 0, n_ctx = 512, n_batch = 512, n_ubatch = 0, n_threads = 2, fa = 1, swa_full = 1, kv_f32 = 0;
     for (int i = 1; i < argc; i++) {
         const char * a = argv[i];
         const char * v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -71,6 +71,9 @@ int main(int argc, char ** argv) {
         else if (!strcmp(a, "-b")) n_batch = atoi(v);
         else if (!strcmp(a, "-t")) n_threads = atoi(v);
         else if (!strcmp(a, "-fa")) fa = atoi(v);
+        else if (!strcmp(a, "-ub")) n_ubatch = atoi(v);
+        else if (!strcmp(a, "--swa-full")) swa_full = atoi(v);
+        else if (!strcmp(a, "-ctk")) kv_f32 = !strcmp(v, "f32");
         else if (!strcmp(a, "--logits")) logits_path = v;
         else {
             fprintf(stderr, "unknown argument %s\n", a);
@@ -79,7 +82,7 @@ int main(int argc, char ** argv) {
         i++;
     }
     if (model_path == NULL || prompt == NULL) {
-        fprintf(stderr, "usage: %s -m MODEL -p IDS [-n N] [-c CTX] [-b BATCH] [-t THREADS] [-fa 0|1] [--logits FILE]\n", argv[0]);
+        fprintf(stderr, "usage: %s -m MODEL -p IDS [-n N] [-c CTX] [-b BATCH] [-t THREADS] [-ub UBATCH] [-fa 0|1] [--swa-full 0|1] [-ctk f16|f32] [--logits FILE]\n", argv[0]);
         return 2;
     }
     llama_token * tokens = NULL;
@@ -104,7 +107,13 @@ int main(int argc, char ** argv) {
     struct llama_context_params cparams = llama_context_default_params();
     cparams.n_ctx = n_ctx;
     cparams.n_batch = n_batch;
-    cparams.n_ubatch = n_batch < 512 ? n_batch : 512;
+    cparams.n_ubatch = n_ubatch > 0 ? n_ubatch : n_batch < 512 ? n_batch : 512;
+    // the C API's default is a full-size cache for sliding-window layers; 0 keeps only the window (+ a ubatch)
+    cparams.swa_full = swa_full != 0;
+    if (kv_f32) {
+        cparams.type_k = GGML_TYPE_F32;
+        cparams.type_v = GGML_TYPE_F32;
+    }
     cparams.n_threads = n_threads;
     cparams.n_threads_batch = n_threads;
     cparams.flash_attn_type = fa ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;

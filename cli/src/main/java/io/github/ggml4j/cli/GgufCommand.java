@@ -76,6 +76,10 @@ final class GgufCommand implements Callable<Integer> {
                     shape(t), t.offset(), t.byteSize()));
             b.append(display(t.name(), Integer.MAX_VALUE)).append('\n');
         }
+        AttentionSummary.of(md).ifPresent(lines -> {
+            b.append("* Attention\n");
+            lines.forEach(l -> b.append("  ").append(l).append('\n'));
+        });
         return b.toString();
     }
 

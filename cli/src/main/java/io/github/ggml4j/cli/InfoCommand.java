@@ -17,6 +17,10 @@ final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "also show a model's attention layout: which layers are windowed, KV bytes per sequence")
+    java.nio.file.Path model;
+
     @Override
     public Integer call() {
         Ggml4jInfo info = Ggml4j.info();
@@ -58,6 +62,14 @@ final class InfoCommand implements Callable<Integer> {
             for (Ggml4jInfo.CpuVariant v : info.cpuVariants()) {
                 out.printf("  %-12s score %-3d %-8s %s%n", v.name(), v.score(),
                         v.inUse() ? "in use" : v.usable() ? "usable" : "disabled", v.reason());
+            }
+        }
+        if (model != null) {
+            try (io.github.ggml4j.gguf.GgufFile f = io.github.ggml4j.gguf.GgufFile.open(model)) {
+                out.printf("model          : %s (%s)%n", model, f.metadata().architecture());
+                AttentionSummary.of(f.metadata()).ifPresentOrElse(
+                        lines -> lines.forEach(l -> out.printf("  %s%n", l)),
+                        () -> out.println("  (not a model of a supported attention architecture)"));
             }
         }
         out.flush();

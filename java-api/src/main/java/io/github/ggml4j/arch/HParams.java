@@ -24,11 +24,14 @@ import io.github.ggml4j.ModelException;
  * @param rmsEps        RMSNorm epsilon
  * @param attnScale     attention scale, or 0 for 1/sqrt(head width)
  * @param slidingWindow sliding-window size for attention, or 0 for none
+ * @param swaLayers     which layers use the window (one flag per layer, as
+ *                      {@code <arch>.attention.sliding_window_pattern} gives it), or empty: every layer does
  * @param rwkv          RWKV's own hyper-parameters, or null for attention models
  */
 public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLayer, int nFf, int nHead, int nHeadKv,
                       int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
-                      int nCtxOrig, float rmsEps, float attnScale, int slidingWindow, RwkvParams rwkv) {
+                      int nCtxOrig, float rmsEps, float attnScale, int slidingWindow,
+                      java.util.List<Boolean> swaLayers, RwkvParams rwkv) {
 
     public static final int ROPE_NORMAL = 0;
     public static final int ROPE_NEOX = 2;
@@ -63,6 +66,11 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
         if (slidingWindow < 0) {
             throw new ModelException(arch + ": sliding window " + slidingWindow + " is negative");
         }
+        swaLayers = java.util.List.copyOf(java.util.Objects.requireNonNull(swaLayers, "swaLayers"));
+        if (!swaLayers.isEmpty() && swaLayers.size() != nLayer) {
+            throw new ModelException(arch + ": the sliding-window pattern has " + swaLayers.size() + " flags for "
+                    + nLayer + " layers");
+        }
         if (nCtxOrig <= 0) {
             nCtxOrig = nCtxTrain;
         }
@@ -72,12 +80,28 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
         }
     }
 
-    /** A transformer's hyper-parameters (no recurrent part). */
+    /** A transformer's hyper-parameters (no recurrent part, every layer alike). */
     public HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLayer, int nFf, int nHead, int nHeadKv,
                    int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
                    int nCtxOrig, float rmsEps, float attnScale, int slidingWindow) {
         this(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot, ropeType,
-                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, null);
+                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), null);
+    }
+
+    /** A transformer's hyper-parameters with a sliding-window pattern. */
+    public HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLayer, int nFf, int nHead, int nHeadKv,
+                   int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
+                   int nCtxOrig, float rmsEps, float attnScale, int slidingWindow, java.util.List<Boolean> swaLayers) {
+        this(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot, ropeType,
+                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, swaLayers, null);
+    }
+
+    /** A recurrent model's hyper-parameters. */
+    public HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLayer, int nFf, int nHead, int nHeadKv,
+                   int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
+                   int nCtxOrig, float rmsEps, float attnScale, int slidingWindow, RwkvParams rwkv) {
+        this(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot, ropeType,
+                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), rwkv);
     }
 
     private static void positive(String what, int v) {
@@ -105,6 +129,36 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
     /** Width of all value heads together. */
     public int nEmbdVGqa() {
         return nEmbdHeadV * nHeadKv;
+    }
+
+    /** Whether layer {@code il} attends through the sliding window (when one is set). */
+    public boolean isSwa(int il) {
+        return swaLayers.isEmpty() || swaLayers.get(il);
+    }
+
+    /** Whether the window, when set, applies to some layers and not to others (llama.cpp's iSWA). */
+    public boolean mixedSwa() {
+        return swaLayers.contains(Boolean.TRUE) && swaLayers.contains(Boolean.FALSE);
+    }
+
+    /** Layers that use the window, when one is set. */
+    public int swaLayerCount() {
+        return swaLayers.isEmpty() ? nLayer : (int) swaLayers.stream().filter(b -> b).count();
+    }
+
+    /**
+     * These hyper-parameters for a cache that serves {@code n} of the layers (all layers of one kind: every
+     * layer has the same widths), without a pattern.
+     */
+    public HParams forLayers(int n) {
+        return new HParams(arch, nVocab, nCtxTrain, nEmbd, n, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot,
+                ropeType, ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), rwkv);
+    }
+
+    /** A copy with another window pattern (see {@link HParamsReader#swaPattern}). */
+    public HParams withSwaLayers(java.util.List<Boolean> pattern) {
+        return new HParams(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot,
+                ropeType, ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, pattern, rwkv);
     }
 
     /** The attention scale actually used. */

@@ -84,7 +84,55 @@ public final class HParamsReader {
                 intOr("rope.scaling.original_context_length", 0),
                 md.getFloat(key("attention.layer_norm_rms_epsilon")),
                 floatOr("attention.scale", 0.0f),
-                intOr("attention.sliding_window", 0));
+                intOr("attention.sliding_window", 0), swaPattern(requireInt("block_count"), 0, false));
+    }
+
+    /**
+     * Which layers use the sliding window, as llama.cpp reads {@code <arch>.attention.sliding_window_pattern}:
+     * an array of one flag per layer (bool or integer, non-zero = windowed), or a period n where, counting
+     * from 0, every n-th layer is dense — the last of each period, or the first when {@code denseFirst} — and
+     * n = 0 means every layer is windowed.
+     *
+     * @param defaultPeriod the architecture's period when the key is absent (0: every layer windowed)
+     * @return one flag per layer, or empty when every layer is windowed
+     */
+    public java.util.List<Boolean> swaPattern(int nLayer, int defaultPeriod, boolean denseFirst) {
+        String k = key("attention.sliding_window_pattern");
+        Boolean[] flags = new Boolean[nLayer];
+        if (md.type(k).orElse(null) == io.github.ggml4j.gguf.GgufValueType.ARRAY) {
+            io.github.ggml4j.gguf.GgufArray a = md.getArray(k);
+            if (a.size() != nLayer) {
+                throw new ModelException(arch + ": " + k + " has " + a.size() + " flags for " + nLayer + " layers");
+            }
+            boolean[] b;
+            switch (a.elementType()) {
+                case BOOL -> b = a.toBooleanArray();
+                case INT8, UINT8, INT16, UINT16, INT32, UINT32, INT64, UINT64 -> {
+                    long[] v = a.toLongArray();
+                    b = new boolean[v.length];
+                    for (int i = 0; i < v.length; i++) {
+                        b[i] = v[i] != 0;
+                    }
+                }
+                default -> throw new ModelException(arch + ": " + k + " is an array of " + a.elementType()
+                        + ", not of bools or integers");
+            }
+            for (int il = 0; il < nLayer; il++) {
+                flags[il] = b[il];
+            }
+        } else {
+            int n = md.contains(k) ? md.getInt(k) : defaultPeriod;
+            if (n < 0) {
+                throw new ModelException(arch + ": " + k + " is negative: " + n);
+            }
+            if (n == 0) {
+                return java.util.List.of();
+            }
+            for (int il = 0; il < nLayer; il++) {
+                flags[il] = denseFirst ? il % n != 0 : il % n < n - 1;
+            }
+        }
+        return java.util.Arrays.asList(flags).contains(Boolean.FALSE) ? java.util.List.of(flags) : java.util.List.of();
     }
 
     /**

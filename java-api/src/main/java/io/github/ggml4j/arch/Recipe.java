@@ -1,10 +1,9 @@
 package io.github.ggml4j.arch;
 
 import io.github.ggml4j.gguf.GgufMetadata;
-import io.github.ggml4j.memory.KvCache;
+import io.github.ggml4j.memory.AttentionMemory;
 import io.github.ggml4j.memory.Memory;
 import io.github.ggml4j.memory.MemorySpec;
-import io.github.ggml4j.memory.RollingKvCache;
 
 import java.lang.foreign.MemorySegment;
 
@@ -40,17 +39,16 @@ public interface Recipe<W> {
         return OutputKind.LOGITS;
     }
 
-    /** The memory this architecture keeps between steps: a unified KV cache for attention decoders. */
+    /**
+     * The memory this architecture keeps between steps: for attention decoders a unified KV cache, a rolling
+     * buffer with a sliding window, or both when the window applies to some layers only.
+     */
     default Memory newMemory(MemorySpec spec) {
-        if (spec.rolling()) {
-            return new RollingKvCache(spec);
-        }
-        return new KvCache(spec.hparams(), spec.cells(), spec.maxTokens(), spec.kvType().id(), spec.kvType().id(),
-                spec.flashAttention(), spec.layerBufts(), spec.window());
+        return AttentionMemory.create(spec);
     }
 
     /** Bytes {@link #newMemory} will allocate, for the up-front memory check. */
     default long memoryBytes(MemorySpec spec) {
-        return (long) spec.cells() * KvCache.bytesPerCell(spec.hparams(), spec.kvType().id(), spec.kvType().id());
+        return AttentionMemory.bytes(spec);
     }
 }

@@ -16,6 +16,7 @@ public final class Recipes {
         register(new Qwen2Recipe());
         register(new Rwkv6Recipe());
         register(new Rwkv7Recipe());
+        register(new Olmo2Recipe());
     }
 
     private Recipes() {

@@ -177,6 +177,13 @@ public final class KvCache implements Memory, KvStore {
     }
 
     @Override
+    public String summary() {
+        return "KV cache of " + size + " cells on " + hp.nLayer() + " layers"
+                + (window > 0 ? " with a sliding-window mask of " + window : "") + ", "
+                + bytes / size + " bytes per position (" + bytes + " bytes)";
+    }
+
+    @Override
     public Slots place(Batch batch) {
         int n = batch.size();
         int[] free = cells.free(n);

@@ -13,7 +13,8 @@ import java.io.IOException;
  * memory owns its layout: it places a batch, fills its own graph inputs from its per-cell metadata, and the
  * sequence operations are defined once here. Only the engine's thread calls it.
  */
-public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvCache, RecurrentState {
+public sealed interface Memory extends AutoCloseable
+        permits KvCache, RollingKvCache, InterleavedKvCache, RecurrentState {
 
     /**
      * Where a batch went: one cell per token, how many cells the graph attends over, and which of the memory's
@@ -41,11 +42,6 @@ public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvC
         return "cannot rewind to position " + position + ": the KV cache keeps only the last "
                 + maxTokensPerSequence() + " positions (a rolling buffer), and those before " + nextPosition(seq)
                 + " that position needs are gone";
-    }
-
-    /** What this memory is and its size, for the engine's start-up log line; null: the engine describes a KV cache. */
-    default String describe() {
-        return null;
     }
 
     /** The most positions one sequence can hold: the capacity for a plain cache, unbounded for a rolling one. */
@@ -127,6 +123,11 @@ public sealed interface Memory extends AutoCloseable permits KvCache, RollingKvC
 
     /** Bytes of native memory this memory holds. */
     long nativeBytes();
+
+    /** One line for the engine's log: what this memory keeps, for which layers, and its bytes per sequence. */
+    default String summary() {
+        return getClass().getSimpleName() + ", " + nativeBytes() + " bytes";
+    }
 
     @Override
     void close();

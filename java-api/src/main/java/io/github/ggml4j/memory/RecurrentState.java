@@ -131,7 +131,7 @@ public final class RecurrentState implements Memory, StateStore {
     }
 
     @Override
-    public String describe() {
+    public String summary() {
         return "recurrent state, " + slots + " sequence slots, " + bytesPerSequence() + " bytes per sequence whatever "
                 + "its length";
     }

@@ -171,6 +171,12 @@ public final class RollingKvCache implements Memory, KvStore {
     }
 
     @Override
+    public String summary() {
+        return "rolling KV cache of " + window + " slots per sequence on " + hp.nLayer() + " layers, " + blocks
+                + " sequences, " + bytes / blocks + " bytes per sequence (" + bytes + " bytes)";
+    }
+
+    @Override
     public int nextPosition(int seq) {
         Integer b = seqBlock.get(seq);
         if (b == null) {

@@ -178,7 +178,7 @@ public final class Model implements AutoCloseable {
         EngineOptions eo = engine().options();
         int trained = loaded().hparams().nCtxTrain();
         // a rolling buffer holds any length in its window; a full cache holds what its cells do
-        int cells = eo.rolling() ? Integer.MAX_VALUE : eo.cells();
+        int cells = eo.rolling() && !loaded().hparams().mixedSwa() ? Integer.MAX_VALUE : eo.cells();
         int limit = o.contextSize() == 0 ? Math.min(cells, trained) : o.contextSize();
         if (limit > cells) {
             throw new ContextOverflowException("a session of " + limit + " positions does not fit the model's KV cache of "
@@ -220,7 +220,7 @@ public final class Model implements AutoCloseable {
             int cells = (int) Math.min(ModelOptions.MAX_CONTEXT, ((long) options.contextSize() + 255) / 256 * 256);
             int window = options.slidingWindow() < 0 ? loaded.hparams().slidingWindow() : options.slidingWindow();
             boolean rolling = window > 0 && options.kvLayout() == KvLayout.ROLLING;
-            if (rolling) {
+            if (rolling && !loaded.hparams().mixedSwa()) {
                 // blocks of exactly W slots: as many sequences as the context size holds windows, at least one
                 cells = (int) Math.max(window, (long) options.contextSize() / window * window);
             }

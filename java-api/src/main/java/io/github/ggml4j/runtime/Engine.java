@@ -70,13 +70,8 @@ public final class Engine implements AutoCloseable {
         Engine e = new Engine(model, options);
         HParams hp = model.hparams();
         long bytes = e.memory.nativeBytes();
-        String kind = e.memory.describe() != null ? e.memory.describe() : options.rolling()
-                ? "rolling KV cache, sliding window " + options.slidingWindow() + " on all " + hp.nLayer()
-                  + " layers, " + bytes / (e.memory.capacity() / options.slidingWindow()) + " bytes per sequence"
-                : (options.slidingWindow() > 0 ? "KV cache with a sliding-window mask of " + options.slidingWindow()
-                  : "KV cache") + ", " + bytes / e.memory.capacity() + " bytes per position";
         LOG.log(System.Logger.Level.INFO, "ggml4j: " + hp.arch() + " engine: " + e.memory.capacity() + " cells, "
-                + (bytes >> 20) + " MiB, " + kind + ", " + options.threads() + " threads");
+                + (bytes >> 20) + " MiB, " + e.memory.summary() + ", " + options.threads() + " threads");
         return e;
     }
 

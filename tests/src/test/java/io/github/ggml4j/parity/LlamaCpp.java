@@ -41,6 +41,12 @@ public final class LlamaCpp {
      * {@code nPredict} tokens greedily (stopping after an end-of-generation token, which is included).
      */
     public static Result run(Path model, int[] prompt, int nPredict, int ctx, int batch, boolean flashAttention) {
+        return run(model, prompt, nPredict, ctx, batch, flashAttention, List.of());
+    }
+
+    /** As above, with more harness flags ({@code -ub N}, {@code --swa-full 0|1}, {@code -ctk f32}). */
+    public static Result run(Path model, int[] prompt, int nPredict, int ctx, int batch, boolean flashAttention,
+                             List<String> extra) {
         Path logits;
         try {
             logits = Files.createTempFile("ggml4j-ref-", ".f32");
@@ -52,6 +58,7 @@ public final class LlamaCpp {
                     "-p", Arrays.stream(prompt).mapToObj(Integer::toString).collect(Collectors.joining(",")),
                     "-n", Integer.toString(nPredict), "-c", Integer.toString(ctx), "-b", Integer.toString(batch),
                     "-t", "2", "-fa", flashAttention ? "1" : "0", "--logits", logits.toString()));
+            cmd.addAll(extra);
             Path out = Files.createTempFile("ggml4j-ref-", ".out");
             try {
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
