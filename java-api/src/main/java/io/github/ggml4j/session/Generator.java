@@ -174,15 +174,22 @@ final class Generator {
         int n = logits.limit();
         int best = -1;
         float bestValue = Float.NEGATIVE_INFINITY;
+        boolean nonFinite = false;
         for (int i = 0; i < n; i++) {
             float v = logits.get(i);
-            if (!Float.isFinite(v)) {
-                throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + i
-                        + "; its weights are probably broken (NaN or Inf)");
-            }
-            if (best < 0 || v > bestValue) {
+            if (v > bestValue) {
                 best = i;
                 bestValue = v;
+            }
+            nonFinite |= v - v != 0; // NaN or an infinity, without a branch in the loop
+        }
+        if (nonFinite) {
+            for (int i = 0; i < n; i++) {
+                float v = logits.get(i);
+                if (!Float.isFinite(v)) {
+                    throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + i
+                            + "; its weights are probably broken (NaN or Inf)");
+                }
             }
         }
         return best;
