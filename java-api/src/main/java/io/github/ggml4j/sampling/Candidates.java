@@ -198,34 +198,10 @@ final class Candidates {
             long key = key(i);
             if (n < k) {
                 heap[n] = key;
-                int c = n++;
-                while (c > 0 && heap[(c - 1) / 2] < heap[c]) {
-                    long t = heap[c];
-                    heap[c] = heap[(c - 1) / 2];
-                    heap[(c - 1) / 2] = t;
-                    c = (c - 1) / 2;
-                }
+                siftUp(heap, n++);
             } else if (key < heap[0]) {
                 heap[0] = key;
-                int c = 0;
-                while (true) {
-                    int l = 2 * c + 1;
-                    int r = l + 1;
-                    int m = c;
-                    if (l < k && heap[l] > heap[m]) {
-                        m = l;
-                    }
-                    if (r < k && heap[r] > heap[m]) {
-                        m = r;
-                    }
-                    if (m == c) {
-                        break;
-                    }
-                    long t = heap[c];
-                    heap[c] = heap[m];
-                    heap[m] = t;
-                    c = m;
-                }
+                siftDown(heap, k);
             }
         }
         return heap;

@@ -56,27 +56,8 @@ class BeamSearchExhaustiveTest {
         return v;
     }
 
-    /** log p(continuation | prompt) in float64 from the model's logits. */
     static double score(Model m, int[] prompt, int[] continuation) {
-        int[] all = Arrays.copyOf(prompt, prompt.length + continuation.length);
-        System.arraycopy(continuation, 0, all, prompt.length, continuation.length);
-        try (Session s = m.newSession()) {
-            float[][] rows = s.evaluateAll(all);
-            double sum = 0;
-            for (int i = 0; i < continuation.length; i++) {
-                float[] l = rows[prompt.length - 1 + i];
-                double max = Double.NEGATIVE_INFINITY;
-                for (float v : l) {
-                    max = Math.max(max, v);
-                }
-                double z = 0;
-                for (float v : l) {
-                    z += Math.exp(v - max);
-                }
-                sum += l[continuation[i]] - max - Math.log(z);
-            }
-            return sum;
-        }
+        return BeamSearchTest.score(m, prompt, continuation);
     }
 
     @Test

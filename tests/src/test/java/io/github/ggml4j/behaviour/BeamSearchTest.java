@@ -37,13 +37,18 @@ class BeamSearchTest {
 
     /** Summed log-probability of {@code continuation} after the prompt, in float64 from the model's logits. */
     static double score(int[] continuation) {
-        int[] all = Arrays.copyOf(PROMPT, PROMPT.length + continuation.length);
-        System.arraycopy(continuation, 0, all, PROMPT.length, continuation.length);
-        try (Session s = model.newSession()) {
+        return score(model, PROMPT, continuation);
+    }
+
+    /** Summed log-probability of {@code continuation} after {@code prompt} on {@code m}, in float64. */
+    static double score(Model m, int[] prompt, int[] continuation) {
+        int[] all = Arrays.copyOf(prompt, prompt.length + continuation.length);
+        System.arraycopy(continuation, 0, all, prompt.length, continuation.length);
+        try (Session s = m.newSession()) {
             float[][] rows = s.evaluateAll(all);
             double sum = 0;
             for (int i = 0; i < continuation.length; i++) {
-                float[] l = rows[PROMPT.length - 1 + i];
+                float[] l = rows[prompt.length - 1 + i];
                 double max = Double.NEGATIVE_INFINITY;
                 for (float v : l) {
                     max = Math.max(max, v);
