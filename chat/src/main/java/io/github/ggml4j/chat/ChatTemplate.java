@@ -89,6 +89,18 @@ public final class ChatTemplate {
      */
     public static ChatTemplate forModel(Model model, String name, TemplateLimits limits) {
         Objects.requireNonNull(model, "model");
+        String src = model.chatTemplate(name).orElse(null);
+        if (src == null) {
+            if (name != null) {
+                throw new ChatTemplateException(model.path().getFileName() + " has no chat template named " + name);
+            }
+            return chatMl();
+        }
+        return of(src, model, limits);
+    }
+
+    /** {@code source} with {@code model}'s BOS and EOS token texts (for a template given instead of the file's). */
+    public static ChatTemplate of(String source, Model model, TemplateLimits limits) {
         String bos = "";
         String eos = "";
         if (model.hasTokenizer()) {
@@ -97,14 +109,7 @@ public final class ChatTemplate {
             bos = s.bos() >= 0 ? t.tokenText(s.bos()) : "";
             eos = s.eos() >= 0 ? t.tokenText(s.eos()) : "";
         }
-        String src = model.chatTemplate(name).orElse(null);
-        if (src == null) {
-            if (name != null) {
-                throw new ChatTemplateException(model.path().getFileName() + " has no chat template named " + name);
-            }
-            return chatMl();
-        }
-        return of(src, bos, eos, limits);
+        return of(source, bos, eos, limits);
     }
 
     /** Whether this is the ChatML fallback rather than a Jinja template. */

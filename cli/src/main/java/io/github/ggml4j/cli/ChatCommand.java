@@ -115,22 +115,12 @@ final class ChatCommand implements Callable<Integer> {
         }
         if (templateFile != null) {
             try {
-                return ChatTemplate.of(Files.readString(templateFile), bos(model), eos(model), TemplateLimits.DEFAULT);
+                return ChatTemplate.of(Files.readString(templateFile), model, TemplateLimits.DEFAULT);
             } catch (IOException e) {
                 throw new StorageException("cannot read --chat-template-file " + templateFile + ": " + e.getMessage(), e);
             }
         }
         return ChatTemplate.forModel(model);
-    }
-
-    private static String bos(Model model) {
-        var t = model.tokenizer();
-        return t.specialTokens().bos() >= 0 ? t.tokenText(t.specialTokens().bos()) : "";
-    }
-
-    private static String eos(Model model) {
-        var t = model.tokenizer();
-        return t.specialTokens().eos() >= 0 ? t.tokenText(t.specialTokens().eos()) : "";
     }
 
     private static void loop(ChatSession chat, BufferedReader in, GenerateOptions options, PrintWriter out,

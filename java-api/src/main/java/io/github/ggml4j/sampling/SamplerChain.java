@@ -78,31 +78,26 @@ public final class SamplerChain {
      * @throws io.github.ggml4j.GenerationException if a logit is NaN or positive infinity (broken weights)
      */
     public int sample(FloatBuffer logits) {
-        int n = logits.limit();
+        return sample(logits, true);
+    }
+
+    /** As {@link #sample(float[])} without the one-pass first stage (for tests comparing the two). */
+    int sampleStepByStep(float[] logits) {
+        return sample(FloatBuffer.wrap(logits), false);
+    }
+
+    private int sample(FloatBuffer logits, boolean fused) {
         if (candidates == null) {
-            candidates = new Candidates(Math.min(n, 1024));
+            candidates = new Candidates(Math.min(logits.limit(), 1024));
         }
         Candidates c = candidates;
-        int from = fusedTopK(c, logits);
+        int from = fused ? fusedTopK(c, logits) : -1;
         if (from < 0) {
             c.reset(logits);
             from = 0;
         }
         for (int i = from; i < samplers.size(); i++) {
             samplers.get(i).apply(c);
-        }
-        if (c.selected < 0) {
-            throw new IllegalStateException("no token is left to sample");
-        }
-        return c.id[c.selected];
-    }
-
-    /** As {@link #sample(float[])} without the one-pass first stage (for tests comparing the two). */
-    int sampleStepByStep(float[] logits) {
-        Candidates c = candidates == null ? (candidates = new Candidates(logits.length)) : candidates;
-        c.reset(logits);
-        for (Sampler s : samplers) {
-            s.apply(c);
         }
         if (c.selected < 0) {
             throw new IllegalStateException("no token is left to sample");
