@@ -53,7 +53,13 @@ public final class RecurrentState implements Memory, StateStore {
 
     private static final int STATE_TAG = 0x52575331; // "RWS1"
 
-    record Inputs(MemorySegment readIdx, MemorySegment writeIdx, int nSeqs) implements GraphInputs {
+    /**
+     * Rows read and written per batch sequence: whole rows for the token shift, and for the WKV state each
+     * sequence's row as {@link #wkvPieces} consecutive rows, so ggml's get_rows/set_rows (which split their
+     * work by row) copy it with every thread rather than one.
+     */
+    record Inputs(MemorySegment readIdx, MemorySegment writeIdx, MemorySegment wkvReadIdx, MemorySegment wkvWriteIdx,
+                  int nSeqs) implements GraphInputs {
     }
 
     /** A sequence's slot, which of its two rows holds its state, and how many positions it has seen. */
@@ -71,6 +77,7 @@ public final class RecurrentState implements Memory, StateStore {
     private final int slots;
     private final long shiftFloats;
     private final long wkvFloats;
+    private final int wkvPieces;
     private final GgmlContext context;
     private final List<MemorySegment> buffers = new ArrayList<>();
     private final MemorySegment[] shift;
@@ -97,6 +104,7 @@ public final class RecurrentState implements Memory, StateStore {
         this.slots = Math.max(1, Math.min(spec.cells(), MAX_SEQUENCES));
         this.shiftFloats = rp.shiftFloats(hp.nEmbd());
         this.wkvFloats = rp.wkvFloats(hp.nEmbd());
+        this.wkvPieces = pieces(wkvFloats);
         this.slotUsed = new boolean[slots];
         this.shift = new MemorySegment[hp.nLayer()];
         this.wkv = new MemorySegment[hp.nLayer()];
@@ -110,12 +118,22 @@ public final class RecurrentState implements Memory, StateStore {
                 GgmlContext.setName(wkv[il], "cache_s_l" + il);
             }
             allocate(spec.layerBufts());
-            readHost = arena.allocate(4L * slots, 64);
-            writeHost = arena.allocate(8L * slots, 64);
+            readHost = arena.allocate(4L * slots * (1 + wkvPieces), 64);
+            writeHost = arena.allocate(8L * slots * (1 + wkvPieces), 64);
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    /** How many rows of at least 1024 floats a WKV state row splits into evenly (at most 16). */
+    static int pieces(long floats) {
+        for (int p = 16; p > 1; p /= 2) {
+            if (floats % p == 0 && floats / p >= 1024) {
+                return p;
+            }
+        }
+        return 1;
     }
 
     /** Bytes of state for {@code slots} sequences (plus the zero row), for the up-front memory check. */
@@ -391,7 +409,13 @@ public final class RecurrentState implements Memory, StateStore {
         MemorySegment writeIdx = ctx.newTensor(GgmlLib.GGML_TYPE_I64(), nSeqs);
         GgmlContext.setName(writeIdx, "inp_rs_write");
         GgmlLib.ggml_set_input(writeIdx);
-        return new Inputs(readIdx, writeIdx, nSeqs);
+        MemorySegment wkvReadIdx = ctx.newTensor(GgmlLib.GGML_TYPE_I32(), (long) nSeqs * wkvPieces);
+        GgmlContext.setName(wkvReadIdx, "inp_rs_wkv_read");
+        GgmlLib.ggml_set_input(wkvReadIdx);
+        MemorySegment wkvWriteIdx = ctx.newTensor(GgmlLib.GGML_TYPE_I64(), (long) nSeqs * wkvPieces);
+        GgmlContext.setName(wkvWriteIdx, "inp_rs_wkv_write");
+        GgmlLib.ggml_set_input(wkvWriteIdx);
+        return new Inputs(readIdx, writeIdx, wkvReadIdx, wkvWriteIdx, nSeqs);
     }
 
     @Override
@@ -401,12 +425,21 @@ public final class RecurrentState implements Memory, StateStore {
         if (k != in.nSeqs()) {
             throw new IllegalStateException("graph for " + in.nSeqs() + " sequences, batch of " + k);
         }
+        int p = wkvPieces;
         for (int i = 0; i < k; i++) {
             readHost.setAtIndex(ValueLayout.JAVA_INT, i, lastRead[i]);
             writeHost.setAtIndex(ValueLayout.JAVA_LONG, i, lastWrite[i]);
+            for (int j = 0; j < p; j++) {
+                readHost.setAtIndex(ValueLayout.JAVA_INT, k + (long) i * p + j, lastRead[i] * p + j);
+                writeHost.setAtIndex(ValueLayout.JAVA_LONG, k + (long) i * p + j, (long) lastWrite[i] * p + j);
+            }
         }
         NativeStatus.check(GgmlLib.ggml4j_tensor_set(in.readIdx(), readHost, 0, 4L * k), "setting a graph input");
         NativeStatus.check(GgmlLib.ggml4j_tensor_set(in.writeIdx(), writeHost, 0, 8L * k), "setting a graph input");
+        NativeStatus.check(GgmlLib.ggml4j_tensor_set(in.wkvReadIdx(), readHost.asSlice(4L * k), 0, 4L * k * p),
+                "setting a graph input");
+        NativeStatus.check(GgmlLib.ggml4j_tensor_set(in.wkvWriteIdx(), writeHost.asSlice(8L * k), 0, 8L * k * p),
+                "setting a graph input");
     }
 
     @Override
@@ -416,12 +449,27 @@ public final class RecurrentState implements Memory, StateStore {
 
     @Override
     public MemorySegment load(MemorySegment ctx, GraphInputs inputs, int il, Part part) {
-        return GgmlLib.ggml_get_rows(ctx, part == Part.SHIFT ? shift[il] : wkv[il], ((Inputs) inputs).readIdx());
+        Inputs in = (Inputs) inputs;
+        if (part == Part.SHIFT) {
+            return GgmlLib.ggml_get_rows(ctx, shift[il], in.readIdx());
+        }
+        MemorySegment rows = GgmlLib.ggml_get_rows(ctx, pieceView(ctx, il), in.wkvReadIdx());
+        return GgmlLib.ggml_reshape_2d(ctx, rows, wkvFloats, in.nSeqs());
     }
 
     @Override
     public MemorySegment store(MemorySegment ctx, GraphInputs inputs, int il, Part part, MemorySegment value) {
-        return GgmlLib.ggml_set_rows(ctx, part == Part.SHIFT ? shift[il] : wkv[il], value, ((Inputs) inputs).writeIdx());
+        Inputs in = (Inputs) inputs;
+        if (part == Part.SHIFT) {
+            return GgmlLib.ggml_set_rows(ctx, shift[il], value, in.writeIdx());
+        }
+        MemorySegment pieces = GgmlLib.ggml_reshape_2d(ctx, value, wkvFloats / wkvPieces, (long) in.nSeqs() * wkvPieces);
+        return GgmlLib.ggml_set_rows(ctx, pieceView(ctx, il), pieces, in.wkvWriteIdx());
+    }
+
+    /** Layer {@code il}'s WKV rows, each as {@link #wkvPieces} rows. */
+    private MemorySegment pieceView(MemorySegment ctx, int il) {
+        return GgmlLib.ggml_reshape_2d(ctx, wkv[il], wkvFloats / wkvPieces, (1 + 2L * slots) * wkvPieces);
     }
 
     // ---- state ---------------------------------------------------------------------------------------------
