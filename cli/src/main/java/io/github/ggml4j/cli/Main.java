@@ -14,11 +14,17 @@ import java.nio.charset.StandardCharsets;
  * turns ggml4j's typed errors into one-line messages and a non-zero exit code.
  */
 @Command(name = "ggml4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Run quantized LLMs in the JVM over ggml.",
-        subcommands = {InfoCommand.class, GgufCommand.class, GenerateCommand.class, ChatCommand.class, TokenizeCommand.class,
-                BenchCommand.class, BatchedBenchCommand.class, QuantizeCommand.class, PerplexityCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "Run quantized LLMs in the JVM over ggml.")
 public final class Main implements Runnable {
+
+    /**
+     * The subcommands, in help order. Only the one a command line names is given to picocli: building the
+     * model of all of them (annotations read through proxies, in picocli's Java 5 classes that no CDS/AOT
+     * archive holds) was most of a short run's start-up.
+     */
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(InfoCommand.class, GgufCommand.class,
+            GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, BenchCommand.class,
+            BatchedBenchCommand.class, QuantizeCommand.class, PerplexityCommand.class, CommandLine.HelpCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -55,6 +61,12 @@ public final class Main implements Runnable {
     /** Runs the command line writing to the given streams, and returns its exit code. */
     static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        Class<?> only = args.length > 0 ? subcommand(args[0]) : null;
+        for (Class<?> c : SUBCOMMANDS) {
+            if (only == null || c == only) {
+                cl.addSubcommand(c);
+            }
+        }
         // arguments are taken literally (case 62): "-p @notes.txt" is that text, not the file's contents
         cl.setExpandAtFiles(false);
         cl.setOut(out);
@@ -67,6 +79,20 @@ public final class Main implements Runnable {
             throw ex;
         });
         return cl.execute(args);
+    }
+
+    /** The subcommand named {@code name} (or an alias), or null for none or {@code help} (which needs them all). */
+    static Class<?> subcommand(String name) {
+        for (Class<?> c : SUBCOMMANDS) {
+            Command command = c.getAnnotation(Command.class);
+            if (command.name().equals("help")) {
+                continue;
+            }
+            if (command.name().equals(name) || java.util.Arrays.asList(command.aliases()).contains(name)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     static String firstLine(String message) {

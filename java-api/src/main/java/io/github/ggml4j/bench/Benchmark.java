@@ -60,6 +60,9 @@ public final class Benchmark {
         return SessionOptions.defaults().withContextSize(context);
     }
 
+    private static final int WARM_TOKENS = 1024;
+    private static final long WARM_NANOS = 3_000_000_000L;
+
     private static BenchResult prompt(Model model, BenchOptions o) {
         int n = o.promptTokens();
         Random random = new Random(1);
@@ -67,14 +70,17 @@ public final class Benchmark {
         int bos = model.beginOfSequenceToken();
         double[] rates = new double[o.repetitions()];
         try (Session s = model.newSession(session(o, o.depth() + n))) {
-            s.evaluate(randomTokens(random, n, vocab, bos)); // warm-up
-            for (int r = 0; r < o.repetitions(); r++) {
+            // warm-up: one untimed repetition, as a JVM benchmark needs (llama-bench runs one decode; here the
+            // decode path's Java code must also reach the JIT's optimized tier before it is measured)
+            for (int r = -1; r < o.repetitions(); r++) {
                 s.clear();
                 prefill(s, o.depth(), random, vocab, bos);
                 int[] tokens = randomTokens(random, n, vocab, o.depth() > 0 ? -1 : bos);
                 long t0 = System.nanoTime();
                 s.evaluate(tokens);
-                rates[r] = n * 1e9 / (System.nanoTime() - t0);
+                if (r >= 0) {
+                    rates[r] = n * 1e9 / (System.nanoTime() - t0);
+                }
             }
         }
         return summarize("pp" + n + at(o), n, rates);
@@ -87,8 +93,12 @@ public final class Benchmark {
         int bos = model.beginOfSequenceToken();
         double[] rates = new double[o.repetitions()];
         try (Session s = model.newSession(session(o, o.depth() + n))) {
-            s.evaluate(bos >= 0 ? bos : random.nextInt(vocab)); // warm-up: one token
-            for (int r = 0; r < o.repetitions(); r++) {
+            // untimed warm-up repetitions (r < 0) until the per-token Java path has run often enough for the JIT's
+            // optimizing tier (about a thousand calls) or for 2 s, at least one: a JVM needs that before its
+            // steady state is measured, as JMH does
+            long warmStart = System.nanoTime();
+            int warmTokens = 0;
+            for (int r = -1; r < o.repetitions(); r++) {
                 s.clear();
                 prefill(s, o.depth(), random, vocab, bos);
                 int token = bos >= 0 && o.depth() == 0 ? bos : random.nextInt(vocab);
@@ -97,7 +107,14 @@ public final class Benchmark {
                     s.evaluate(token);
                     token = random.nextInt(vocab);
                 }
-                rates[r] = n * 1e9 / (System.nanoTime() - t0);
+                if (r >= 0) {
+                    rates[r] = n * 1e9 / (System.nanoTime() - t0);
+                } else {
+                    warmTokens += n;
+                    if (warmTokens < WARM_TOKENS && System.nanoTime() - warmStart < WARM_NANOS) {
+                        r--; // another warm-up repetition
+                    }
+                }
             }
         }
         return summarize("tg" + n + at(o), n, rates);
