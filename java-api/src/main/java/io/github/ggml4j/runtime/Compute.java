@@ -42,6 +42,8 @@ final class Compute implements AutoCloseable {
     private Arena outputArena;
     private MemorySegment outputHost;
     private int outputWidth;
+    private int outputRows;
+    private boolean outputCopied;
     private GraphBuilder current;
     private int graphBuilds;
     private int graphReuses;
@@ -219,12 +221,11 @@ final class Compute implements AutoCloseable {
         }
         fillInputs(batch, slots);
         NativeStatus.check(GgmlLib.ggml4j_sched_compute(sched, current.graph()), "decoding " + n + " tokens");
+        // outputs are read when asked for: a row a sequence keeps goes straight from the tensor into its buffer
+        outputRows = nOut;
+        outputCopied = false;
         if (nOut > 0) {
-            MemorySegment out = current.logits();
-            int width = (int) Tensors.ne(out, 0);
-            ensureOutputHost(width, nOut);
-            NativeStatus.check(GgmlLib.ggml4j_tensor_get(out, outputHost, 0, 4L * width * nOut), "reading outputs");
-            outputWidth = width;
+            outputWidth = (int) Tensors.ne(current.logits(), 0);
         }
     }
 
@@ -242,12 +243,29 @@ final class Compute implements AutoCloseable {
 
     /** Copies output row {@code row} of the last run into {@code dst}. */
     void output(int row, float[] dst) {
+        checkRow(row);
+        if (!outputCopied) {
+            ensureOutputHost(outputWidth, outputRows);
+            NativeStatus.check(GgmlLib.ggml4j_tensor_get(current.logits(), outputHost, 0,
+                    4L * outputWidth * outputRows), "reading outputs");
+            outputCopied = true;
+        }
         MemorySegment.copy(outputHost, ValueLayout.JAVA_FLOAT, 4L * row * outputWidth, dst, 0, outputWidth);
     }
 
     /** Copies output row {@code row} of the last run into {@code seq}'s native last-output buffer. */
     void output(int row, Sequence seq) {
-        seq.storeOutput(outputHost, 4L * row * outputWidth, outputWidth);
+        checkRow(row);
+        MemorySegment dst = seq.outputTarget(outputWidth);
+        NativeStatus.check(GgmlLib.ggml4j_tensor_get(current.logits(), dst, 4L * row * outputWidth,
+                4L * outputWidth), "reading outputs");
+        seq.outputStored();
+    }
+
+    private void checkRow(int row) {
+        if (row < 0 || row >= outputRows || current == null) {
+            throw new IllegalStateException("no output row " + row + " in the last step (" + outputRows + " rows)");
+        }
     }
 
     /** Width of an output row (n_vocab for logits). */

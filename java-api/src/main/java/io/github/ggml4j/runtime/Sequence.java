@@ -97,15 +97,19 @@ public final class Sequence {
         return nativeCurrent ? nativeView.duplicate() : FloatBuffer.wrap(lastOutput);
     }
 
-    /** Copies row {@code width} floats at {@code byteOffset} of {@code src} in as the last output, natively. */
-    void storeOutput(MemorySegment src, long byteOffset, int width) {
+    /** The native last-output buffer of {@code width} floats, for the engine to write the next output into. */
+    MemorySegment outputTarget(int width) {
         if (nativeOutput == null || nativeOutput.byteSize() != 4L * width) {
             // a direct ByteBuffer rather than an arena segment: its float view is the JDK's fastest native buffer
             ByteBuffer bytes = ByteBuffer.allocateDirect(4 * width).order(ByteOrder.nativeOrder());
             nativeOutput = MemorySegment.ofBuffer(bytes);
             nativeView = bytes.asFloatBuffer();
         }
-        MemorySegment.copy(src, byteOffset, nativeOutput, 0, 4L * width);
+        return nativeOutput;
+    }
+
+    /** The buffer from {@link #outputTarget} now holds the last output. */
+    void outputStored() {
         nativeCurrent = true;
         hasOutput = true;
     }
