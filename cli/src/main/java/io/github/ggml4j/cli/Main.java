@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
         description = "Run quantized LLMs in the JVM over ggml.",
         subcommands = {InfoCommand.class, GgufCommand.class, GenerateCommand.class, ChatCommand.class, TokenizeCommand.class,
                 BenchCommand.class, BatchedBenchCommand.class, QuantizeCommand.class, PerplexityCommand.class,
-                CommandLine.HelpCommand.class})
+                ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
