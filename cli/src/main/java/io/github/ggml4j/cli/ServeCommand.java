@@ -100,7 +100,12 @@ final class ServeCommand implements Callable<Integer> {
         try (Model model = Model.load(modelArgs.model, mo)) {
             ChatTemplate template = templateFile == null ? ChatTemplate.forModel(model) : template(model);
             model.newSession().close(); // start the engine before the first request
-            OpenAiServer server = OpenAiServer.start(model, template, so);
+            OpenAiServer server;
+            try {
+                server = OpenAiServer.start(model, template, so);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+            }
             Thread hook = new Thread(server::close, "ggml4j-serve-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             err.printf("ggml4j: serving %s at %s (%d slots of %d positions, chat template: %s)%n", id,

@@ -139,8 +139,18 @@ public final class ServeLoad {
         }
         System.out.printf(Locale.ROOT, "%nconcurrent completed tokens/s, ggml4j / llama-server: %.3f; sequential: %.3f%n",
                 ours.tps() / theirs.tps(), results.get(1).tps() / results.get(3).tps());
-        System.out.printf(Locale.ROOT, "identical greedy answers (concurrent runs): %d of %d%n", same,
-                ours.texts().size());
+        System.out.printf(Locale.ROOT, "identical greedy answers, ggml4j vs llama-server (concurrent runs): %d of %d;"
+                + " ggml4j concurrent vs sequential: %d of %d; llama-server concurrent vs sequential: %d of %d%n", same,
+                ours.texts().size(), agree(ours, results.get(1)), results.get(1).requests(),
+                agree(theirs, results.get(3)), results.get(3).requests());
+    }
+
+    private static int agree(Result a, Result b) {
+        int n = 0;
+        for (int i = 0; i < Math.min(a.texts().size(), b.texts().size()); i++) {
+            n += java.util.Objects.equals(a.texts().get(i), b.texts().get(i)) ? 1 : 0;
+        }
+        return n;
     }
 
     static Result run(String name, String mode, URI base, HttpClient http, List<String> prompts, int concurrency,
