@@ -228,6 +228,32 @@ class OpenAiServerTest {
     }
 
     @Test
+    void aNonStreamingClientThatDisconnectsIsNoticedByTheHeartbeat() throws Exception {
+        try (OpenAiServer one = OpenAiServer.start(model, template, ServerFixture.options().withParallel(1)
+                .withQueueSize(0).withSlotContext(4000).withMaxTokens(3900))) {
+            String body = completionBody("Tell me an endless story", 3900, false);
+            try (Socket s = new Socket("127.0.0.1", one.port())) {
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
+                        .getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                // after a second the answer's headers and a first space of white space arrive
+                String seen = readUntil(s.getInputStream(), "\r\n\r\n");
+                assertTrue(seen.startsWith("HTTP/1.1 200"), seen);
+                assertTrue(seen.toLowerCase(java.util.Locale.ROOT).contains("application/json"), seen);
+                assertEquals(1, one.activeRequests());
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (one.disconnects() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, one.disconnects(), "the server noticed the client leave before the answer was done");
+            awaitIdle();
+        }
+    }
+
+    @Test
     void healthAndModels() {
         ServerFixture.Reply h = ServerFixture.get(http, base, "/health");
         assertEquals(200, h.status());
