@@ -101,12 +101,19 @@ foreach (_t IN LISTS _targets)
     list(APPEND _build_cmd --target ${_t})
 endforeach()
 
+set(_pre_build "${CMAKE_COMMAND}" -E true)
+if (_ref)
+    set(_pre_build "${CMAKE_COMMAND}" -DBUILD_DIR=${GGML4J_GGML_BUILD_DIR}
+        -P "${CMAKE_CURRENT_LIST_DIR}/EnsureServer.cmake")
+endif()
+
 set(_lib_suffix "${CMAKE_SHARED_LIBRARY_SUFFIX}")
 ExternalProject_Add(llamacpp
     SOURCE_DIR        "${GGML4J_LLAMA_SOURCE_DIR}"
     BINARY_DIR        "${GGML4J_GGML_BUILD_DIR}"
     CMAKE_ARGS        ${_args}
-    BUILD_COMMAND     ${_build_cmd}
+    BUILD_COMMAND     ${_pre_build}
+    COMMAND           ${_build_cmd}
     INSTALL_COMMAND   ""
     BUILD_ALWAYS      ON
     USES_TERMINAL_BUILD ON

@@ -95,6 +95,12 @@ class OpenAiServerErrorsTest {
     }
 
     @Test
+    void deeplyNestedJsonIsBadJsonNotAStackOverflow() {
+        String deep = "{\"prompt\": " + "[".repeat(20_000) + "]".repeat(20_000) + "}";
+        expectError(post(http, server.baseUri(), "/v1/completions", deep), 400, "invalid_json");
+    }
+
+    @Test
     void anEmptyBodyIsBadJson() {
         expectError(post(http, server.baseUri(), "/v1/completions", ""), 400, "invalid_json");
     }
