@@ -31,7 +31,10 @@ set(_args
     -DBUILD_SHARED_LIBS=ON
     -DGGML_CCACHE=OFF
     -DLLAMA_OPENSSL=OFF
-    -DLLAMA_BUILD_SERVER=OFF
+    # llama-server (reference for the serve command's load test) without its web UI and no asset download
+    -DLLAMA_BUILD_SERVER=${_ref}
+    -DLLAMA_BUILD_UI=OFF
+    -DLLAMA_USE_PREBUILT_UI=OFF
     -DLLAMA_BUILD_APP=OFF
     -DLLAMA_BUILD_COMMON=${_ref}
     -DLLAMA_BUILD_TESTS=${_ref}
@@ -72,7 +75,7 @@ if (GGML4J_SANITIZE)
 endif()
 if (GGML4J_REFERENCE AND NOT GGML4J_CPU_MODE STREQUAL "portable")
     list(APPEND _targets llama llama-bench llama-simple llama-completion llama-quantize llama-tokenize test-tokenizer-0
-        llama-batched llama-batched-bench llama-perplexity llama-imatrix)
+        llama-batched llama-batched-bench llama-perplexity llama-imatrix llama-server)
 endif()
 
 # What a second reference build needs when the kernel probe fails a CPU path on the build machine
@@ -98,12 +101,19 @@ foreach (_t IN LISTS _targets)
     list(APPEND _build_cmd --target ${_t})
 endforeach()
 
+set(_pre_build "${CMAKE_COMMAND}" -E true)
+if (_ref)
+    set(_pre_build "${CMAKE_COMMAND}" -DBUILD_DIR=${GGML4J_GGML_BUILD_DIR}
+        -P "${CMAKE_CURRENT_LIST_DIR}/EnsureServer.cmake")
+endif()
+
 set(_lib_suffix "${CMAKE_SHARED_LIBRARY_SUFFIX}")
 ExternalProject_Add(llamacpp
     SOURCE_DIR        "${GGML4J_LLAMA_SOURCE_DIR}"
     BINARY_DIR        "${GGML4J_GGML_BUILD_DIR}"
     CMAKE_ARGS        ${_args}
-    BUILD_COMMAND     ${_build_cmd}
+    BUILD_COMMAND     ${_pre_build}
+    COMMAND           ${_build_cmd}
     INSTALL_COMMAND   ""
     BUILD_ALWAYS      ON
     USES_TERMINAL_BUILD ON

@@ -5,6 +5,10 @@ module io.github.ggml4j.cli {
     requires io.github.ggml4j.chat;
     requires info.picocli;
     requires java.logging;
+    requires jdk.httpserver;
+    requires com.fasterxml.jackson.databind;
+
+    exports io.github.ggml4j.server;
 
     opens io.github.ggml4j.cli to info.picocli;
 }

@@ -1,0 +1,127 @@
+package io.github.ggml4j.cli;
+
+import io.github.ggml4j.StorageException;
+import io.github.ggml4j.chat.ChatTemplate;
+import io.github.ggml4j.chat.TemplateLimits;
+import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelOptions;
+import io.github.ggml4j.server.OpenAiServer;
+import io.github.ggml4j.server.ServerOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ggml4j serve}: an OpenAI-compatible HTTP server over one model ({@link OpenAiServer}), with llama-server's
+ * flag names where they exist. The context ({@code -c}) is shared by the {@code -np} slots, each request getting
+ * {@code c / np} positions, as llama-server does. Runs until interrupted.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, ...).")
+final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelArgs modelArgs;
+
+    @Mixin
+    SamplingArgs samplingArgs;
+
+    @Mixin
+    RunArgs runArgs;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "port to listen on, 0 for any free one "
+            + "(default ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = {"-np", "--parallel"}, defaultValue = "4",
+            description = "requests generated at once, batched together (default ${DEFAULT-VALUE})")
+    int parallel;
+
+    @Option(names = "--queue-size", defaultValue = "64",
+            description = "requests that may wait for a slot; more get 503 (default ${DEFAULT-VALUE})")
+    int queueSize;
+
+    @Option(names = {"-n", "--n-predict"}, defaultValue = "512",
+            description = "most tokens a request may generate, and its default max_tokens (default ${DEFAULT-VALUE})")
+    int nPredict;
+
+    @Option(names = "--max-body", defaultValue = "1048576", paramLabel = "BYTES",
+            description = "largest request body; larger ones get 413 (default ${DEFAULT-VALUE})")
+    long maxBody;
+
+    @Option(names = "--api-key", description = "require Authorization: Bearer KEY (default: no key)")
+    String apiKey;
+
+    @Option(names = "--timeout", defaultValue = "600",
+            description = "seconds to read a request or wait for a slot (default ${DEFAULT-VALUE})")
+    int timeout;
+
+    @Option(names = {"-a", "--alias"}, description = "the model's name in the API (default: the file name)")
+    String alias;
+
+    @Option(names = "--chat-template-file", paramLabel = "FILE",
+            description = "a Jinja chat template to use instead of the file's")
+    Path templateFile;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (parallel < 1) {
+            throw new IllegalArgumentException("-np/--parallel must be at least 1, got " + parallel);
+        }
+        ModelOptions mo = runArgs.modelOptions(modelArgs);
+        int slotContext = mo.contextSize() / parallel;
+        if (slotContext < 2) {
+            throw new IllegalArgumentException("-c/--ctx-size " + mo.contextSize() + " shared by " + parallel
+                    + " slots leaves " + slotContext + " positions a request");
+        }
+        String id = alias != null ? alias : modelArgs.model.getFileName().toString();
+        ServerOptions so;
+        try {
+            so = new ServerOptions(host, port, parallel, queueSize, slotContext, nPredict, maxBody, apiKey, timeout, id,
+                    samplingArgs.options());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("serve flags: " + e.getMessage(), e);
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        try (Model model = Model.load(modelArgs.model, mo)) {
+            ChatTemplate template = templateFile == null ? ChatTemplate.forModel(model) : template(model);
+            model.newSession().close(); // start the engine before the first request
+            OpenAiServer server;
+            try {
+                server = OpenAiServer.start(model, template, so);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+            }
+            Thread hook = new Thread(server::close, "ggml4j-serve-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            err.printf("ggml4j: serving %s at %s (%d slots of %d positions, chat template: %s)%n", id,
+                    server.baseUri(), parallel, slotContext, template.isFallback() ? "ChatML (fallback)"
+                            : templateFile != null ? templateFile : "the model file's");
+            err.flush();
+            server.awaitClose();
+        }
+        return ExitCodes.OK;
+    }
+
+    private ChatTemplate template(Model model) {
+        try {
+            return ChatTemplate.of(Files.readString(templateFile), model, TemplateLimits.DEFAULT);
+        } catch (IOException e) {
+            throw new StorageException("cannot read --chat-template-file " + templateFile + ": " + e.getMessage(), e);
+        }
+    }
+}

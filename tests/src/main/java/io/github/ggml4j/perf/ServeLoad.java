@@ -1,0 +1,226 @@
+package io.github.ggml4j.perf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.ggml4j.chat.ChatTemplate;
+import io.github.ggml4j.gguf.GgmlType;
+import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelOptions;
+import io.github.ggml4j.nativ.NativeLoader;
+import io.github.ggml4j.sampling.SamplingOptions;
+import io.github.ggml4j.server.OpenAiServer;
+import io.github.ggml4j.server.ServerOptions;
+import io.github.ggml4j.testing.SyntheticLlama;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A load test of {@code ggml4j serve}'s server against llama.cpp's {@code llama-server} (built from the same
+ * pinned tree) on the same GGUF in the same run: N greedy {@code /v1/completions} requests from C concurrent
+ * clients on loopback, then the same requests from one sequential client; requests/s, p50/p99 latency, completed
+ * tokens/s and errors for each. Not a unit test: timings depend on the machine and what else runs on it.
+ *
+ * <pre>
+ * java --enable-native-access=ALL-UNNAMED -Dggml4j.root=. -cp "tests/target/classes:tests/target/lib/*" \
+ *     io.github.ggml4j.perf.ServeLoad [--model FILE] [--requests 200] [--concurrency 32] [--max-tokens 32]
+ *     [--threads N] [--sequential 50]
+ * </pre>
+ */
+public final class ServeLoad {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Result(String server, String mode, int requests, int errors, double seconds, long tokens, double p50,
+                  double p99, List<String> texts) {
+        double rps() {
+            return requests / seconds;
+        }
+
+        double tps() {
+            return tokens / seconds;
+        }
+    }
+
+    private ServeLoad() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new java.util.HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        int requests = Integer.parseInt(a.getOrDefault("requests", "200"));
+        int concurrency = Integer.parseInt(a.getOrDefault("concurrency", "32"));
+        int maxTokens = Integer.parseInt(a.getOrDefault("max-tokens", "32"));
+        int sequential = Integer.parseInt(a.getOrDefault("sequential", "50"));
+        int threads = Integer.parseInt(a.getOrDefault("threads", Integer.toString(Runtime.getRuntime().availableProcessors())));
+        int slot = 256;
+        Path file = a.containsKey("model") ? Path.of(a.get("model"))
+                : SyntheticLlama.llama(512, 4, 8, 4, 1408).withTypes(GgmlType.Q8_0).withStd(0.05).withSeed(21)
+                        .cached();
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            prompts.add("Request " + i + ": tell me about the number " + (i * 37 % 101) + " and why it matters to "
+                    + "someone who counts " + (i % 7 + 2) + " sheep.");
+        }
+        System.out.printf(Locale.ROOT, "model %s, %d requests, %d concurrent, max_tokens %d, %d threads, greedy%n",
+                file.getFileName(), requests, concurrency, maxTokens, threads);
+        Path llama = NativeLoader.ensureLoaded().referenceBinDir().orElseThrow().resolve("llama-server");
+        if (!Files.isExecutable(llama)) {
+            throw new IllegalStateException(llama + " is missing: rebuild the natives (./build.sh native)");
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Files.createDirectories(Path.of("target"));
+        Process p = new ProcessBuilder(llama.toString(), "-m", file.toString(), "--host", "127.0.0.1", "--port",
+                Integer.toString(port), "-np", Integer.toString(concurrency), "-c",
+                Integer.toString(concurrency * slot), "-t", Integer.toString(threads), "-tb",
+                Integer.toString(threads), "-n", Integer.toString(maxTokens), "--no-webui", "-fa", "on")
+                .redirectErrorStream(true).redirectOutput(Path.of("target/llama-server-load.log").toFile()).start();
+        // both servers up at once (the idle one sleeps), measured in turns: each phase of one right after the
+        // same phase of the other, so a change in the machine's load hits both alike
+        Result[] res = new Result[4];
+        try (Model model = Model.load(file, ModelOptions.defaults().withThreads(threads)
+                .withContextSize(concurrency * slot).withCachedPrompts(0));
+             OpenAiServer server = OpenAiServer.start(model, ChatTemplate.forModel(model),
+                     ServerOptions.defaults("m").withPort(0).withParallel(concurrency).withSlotContext(slot)
+                             .withMaxTokens(maxTokens).withQueueSize(requests).withSampling(SamplingOptions.greedy()))) {
+            URI theirs = URI.create("http://127.0.0.1:" + port);
+            awaitHealthy(theirs, p);
+            URI ours = server.baseUri();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            List<String> warm = prompts.subList(0, Math.min(prompts.size(), concurrency));
+            List<String> seq = prompts.subList(0, Math.min(sequential, prompts.size()));
+            run("ggml4j serve", "warm-up", ours, http, warm, concurrency, maxTokens);
+            run("llama-server", "warm-up", theirs, http, warm, concurrency, maxTokens);
+            res[0] = run("ggml4j serve", concurrency + " concurrent", ours, http, prompts, concurrency, maxTokens);
+            res[2] = run("llama-server", concurrency + " concurrent", theirs, http, prompts, concurrency, maxTokens);
+            res[1] = run("ggml4j serve", "1 sequential", ours, http, seq, 1, maxTokens);
+            res[3] = run("llama-server", "1 sequential", theirs, http, seq, 1, maxTokens);
+        } finally {
+            p.destroy();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        List<Result> results = List.of(res);
+        System.out.println();
+        System.out.println("| server | clients | requests | errors | wall s | req/s | p50 ms | p99 ms | tokens | tokens/s |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        for (Result r : results) {
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %.2f | %.2f | %.0f | %.0f | %d | %.1f |%n", r.server(),
+                    r.mode(), r.requests(), r.errors(), r.seconds(), r.rps(), r.p50(), r.p99(), r.tokens(), r.tps());
+        }
+        Result ours = results.get(0);
+        Result theirs = results.get(2);
+        int same = 0;
+        for (int i = 0; i < ours.texts().size(); i++) {
+            same += ours.texts().get(i).equals(theirs.texts().get(i)) ? 1 : 0;
+        }
+        System.out.printf(Locale.ROOT, "%nconcurrent completed tokens/s, ggml4j / llama-server: %.3f; sequential: %.3f%n",
+                ours.tps() / theirs.tps(), results.get(1).tps() / results.get(3).tps());
+        System.out.printf(Locale.ROOT, "identical greedy answers, ggml4j vs llama-server (concurrent runs): %d of %d;"
+                + " ggml4j concurrent vs sequential: %d of %d; llama-server concurrent vs sequential: %d of %d%n", same,
+                ours.texts().size(), agree(ours, results.get(1)), results.get(1).requests(),
+                agree(theirs, results.get(3)), results.get(3).requests());
+    }
+
+    private static int agree(Result a, Result b) {
+        int n = 0;
+        for (int i = 0; i < Math.min(a.texts().size(), b.texts().size()); i++) {
+            n += java.util.Objects.equals(a.texts().get(i), b.texts().get(i)) ? 1 : 0;
+        }
+        return n;
+    }
+
+    static Result run(String name, String mode, URI base, HttpClient http, List<String> prompts, int concurrency,
+                      int maxTokens) throws Exception {
+        int n = prompts.size();
+        double[] latency = new double[n];
+        long[] tokens = new long[n];
+        String[] texts = new String[n];
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger errors = new AtomicInteger();
+        long t0 = System.nanoTime();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int w = 0; w < concurrency; w++) {
+                workers.add(pool.submit(() -> {
+                    for (int i; (i = next.getAndIncrement()) < n; ) {
+                        String body = JSON.writeValueAsString(Map.of("model", "m", "prompt", prompts.get(i),
+                                "max_tokens", maxTokens, "temperature", 0));
+                        long s = System.nanoTime();
+                        try {
+                            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/v1/completions"))
+                                    .timeout(Duration.ofSeconds(600)).header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            latency[i] = (System.nanoTime() - s) / 1e6;
+                            JsonNode j = JSON.readTree(r.body());
+                            if (r.statusCode() != 200) {
+                                errors.incrementAndGet();
+                                continue;
+                            }
+                            tokens[i] = j.at("/usage/completion_tokens").asLong();
+                            texts[i] = j.at("/choices/0/text").asText();
+                        } catch (IOException e) {
+                            errors.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : workers) {
+                f.get();
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double[] sorted = latency.clone();
+        Arrays.sort(sorted);
+        Result r = new Result(name, mode, n, errors.get(), seconds, Arrays.stream(tokens).sum(),
+                sorted[(int) Math.floor(0.50 * (n - 1))], sorted[(int) Math.ceil(0.99 * (n - 1))], Arrays.asList(texts));
+        System.out.printf(Locale.ROOT, "%s, %s: %d requests in %.2f s, %d errors, %.1f tokens/s%n", name, mode, n,
+                seconds, r.errors(), r.tps());
+        return r;
+    }
+
+    private static void awaitHealthy(URI base, Process p) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("llama-server exited: see target/llama-server-load.log");
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(base.resolve("/health")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("llama-server did not become healthy in 120 s");
+    }
+}
