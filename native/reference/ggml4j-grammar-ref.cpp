@@ -7,6 +7,10 @@
 //     TOKENS_FILE: one line per sequence, token ids separated by spaces (an empty line: the empty output).
 //     Prints one line per sequence: "ok complete", "ok incomplete" (every token fits; whether end of
 //     generation may follow), or "reject N" (the N-th token, 0-based, does not fit). Exit 0.
+//   ggml4j-grammar-ref mask MODEL GRAMMAR_FILE TOKENS_FILE
+//     For each sequence, before each token and after the last: the tokens the full-vocabulary filter lets
+//     through, as "count hash" (hash: 64-bit FNV-1a style, h = (h ^ id) * 1099511628211 over the allowed ids in
+//     ascending order, from 14695981039346656037), one line per step; a line "end" closes each sequence.
 //   ggml4j-grammar-ref bench MODEL GRAMMAR_FILE TOKENS_FILE REPEATS
 //     Along the first sequence of TOKENS_FILE, before each token: the full-vocabulary filter (llama_sampler_apply
 //     on every token with fixed pseudo-random logits) and the one-token check, then accept. Repeats the walk
@@ -15,6 +19,8 @@
 #include "llama.h"
 
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -103,6 +109,40 @@ int main(int argc, char ** argv) {
             } else {
                 std::printf("ok %s\n", fits(g, llama_vocab_eos(vocab)) ? "complete" : "incomplete");
             }
+            llama_sampler_free(g);
+        }
+    } else if (mode == "mask") {
+        std::vector<llama_token_data> data(n_vocab);
+        for (const auto & seq : seqs) {
+            llama_sampler * g = llama_sampler_init_grammar(vocab, grammar.c_str(), "root");
+            if (g == nullptr) {
+                std::fprintf(stderr, "grammar does not build\n");
+                return 1;
+            }
+            for (size_t i = 0; i <= seq.size(); i++) {
+                for (int t = 0; t < n_vocab; t++) {
+                    data[t] = {t, 0.0f, 0.0f};
+                }
+                llama_token_data_array a = {data.data(), (size_t) n_vocab, -1, false};
+                llama_sampler_apply(g, &a);
+                uint64_t h = 14695981039346656037ull;
+                long count = 0;
+                for (int t = 0; t < n_vocab; t++) {
+                    if (data[t].logit != -INFINITY) {
+                        h = (h ^ (uint64_t) t) * 1099511628211ull;
+                        count++;
+                    }
+                }
+                std::printf("%ld %llu\n", count, (unsigned long long) h);
+                if (i < seq.size()) {
+                    if (!fits(g, seq[i])) {
+                        std::printf("reject %zu\n", i);
+                        break;
+                    }
+                    llama_sampler_accept(g, seq[i]);
+                }
+            }
+            std::printf("end\n");
             llama_sampler_free(g);
         }
     } else if (mode == "bench" && argc == 6 && !seqs.empty()) {
