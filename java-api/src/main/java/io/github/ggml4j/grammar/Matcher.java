@@ -21,6 +21,19 @@ final class Matcher {
     private int partialValue;
     private int partialRemain;
     private int[][] levels = new int[8][];
+    /** Most stack steps one token may take (accept or check), and one vocabulary filter. */
+    static final long TOKEN_WORK = 20_000_000L;
+    static final long MASK_WORK = 200_000_000L;
+    private long work;
+    private long budget;
+
+    private void spend(int n) {
+        work += n;
+        if (work > budget) {
+            throw new GrammarException("the grammar is too ambiguous: one step needs more than " + budget
+                    + " parse-stack steps");
+        }
+    }
 
     Matcher(Rules rules) {
         this.rules = rules;
@@ -66,15 +79,16 @@ final class Matcher {
 
     /** Advances past a token with these bytes; false (state unchanged) when no stack survives it. */
     boolean accept(int token, byte[] piece) {
+        work = 0;
+        budget = TOKEN_WORK;
         Utf8Decode d = Utf8Decode.of(piece, partialValue, partialRemain);
         int[] cps = d.codePoints();
+        int[] chars = new int[state.length];
+        int nChars = 0;
         int marker = stacks.newSet();
-        int[] out = new int[Math.max(4, state.length)];
+        int[] out = new int[4];
         int n = 0;
         for (int s : state) {
-            if (s == EMPTY) {
-                continue;
-            }
             if (stacks.isTokenTop(s)) {
                 if (matchToken(s, token)) {
                     for (int u : stacks.after(s)) {
@@ -84,23 +98,34 @@ final class Matcher {
                         }
                     }
                 }
-                continue;
-            }
-            int[] cur = {s};
-            for (int i = 0; i < cps.length && cur.length > 0; i++) {
-                cur = advance(cur, cur.length, cps[i]);
-            }
-            for (int u : cur) {
-                if (stacks.addToSet(marker, u)) {
-                    out = Stacks.grow(out, n);
-                    out[n++] = u;
-                }
+            } else if (s != EMPTY) {
+                chars[nChars++] = s;
             }
         }
-        if (n == 0) {
+        // advancing the union of the stacks equals advancing each and uniting (llama.cpp goes stack by stack)
+        int[] cur = chars;
+        int len = nChars;
+        for (int i = 0; i < cps.length && len > 0; i++) {
+            cur = advance(cur, len, cps[i]);
+            len = cur.length;
+        }
+        marker = stacks.newSet();
+        int[] merged = new int[n + len];
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            if (stacks.addToSet(marker, out[i])) {
+                merged[m++] = out[i];
+            }
+        }
+        for (int i = 0; i < len; i++) {
+            if (stacks.addToSet(marker, cur[i])) {
+                merged[m++] = cur[i];
+            }
+        }
+        if (m == 0) {
             return false;
         }
-        state = Arrays.copyOf(out, n);
+        state = Arrays.copyOf(merged, m);
         partialValue = d.remain() > 0 ? d.partialValue() : 0;
         partialRemain = d.remain();
         return true;
@@ -120,7 +145,9 @@ final class Matcher {
         for (int i = 0; i < len; i++) {
             int s = set[i];
             if (stacks.isCharTop(s) && rules.matchChar(stacks.top(s), cp)) {
-                for (int u : stacks.after(s)) {
+                int[] next = stacks.after(s);
+                spend(next.length + 1);
+                for (int u : next) {
                     if (stacks.addToSet(marker, u)) {
                         if (out == null) {
                             out = new int[4];
@@ -136,6 +163,8 @@ final class Matcher {
 
     /** Whether {@code token} may come next (end-of-generation tokens only where the grammar is complete). */
     boolean allows(TokenTrie v, int token) {
+        work = 0;
+        budget = TOKEN_WORK;
         if (v.eog[token]) {
             return complete();
         }
@@ -151,6 +180,8 @@ final class Matcher {
             return false;
         }
         int[] cps = d.codePoints();
+        int[] chars = new int[state.length];
+        int nChars = 0;
         for (int s : state) {
             if (s == EMPTY) {
                 if (cps.length == 0 && d.remain() == 0) {
@@ -161,16 +192,16 @@ final class Matcher {
                     return true;
                 }
             } else {
-                int[] cur = {s};
-                for (int i = 0; i < cps.length && cur.length > 0; i++) {
-                    cur = advance(cur, cur.length, cps[i]);
-                }
-                if (cur.length > 0 && (d.remain() == 0 || partialFits(cur, cur.length, d))) {
-                    return true;
-                }
+                chars[nChars++] = s;
             }
         }
-        return false;
+        int[] cur = chars;
+        int len = nChars;
+        for (int i = 0; i < cps.length && len > 0; i++) {
+            cur = advance(cur, len, cps[i]);
+            len = cur.length;
+        }
+        return len > 0 && (d.remain() == 0 || partialFits(cur, len, d));
     }
 
     private boolean partialFits(int[] set, int len, Utf8Decode d) {
@@ -189,6 +220,8 @@ final class Matcher {
      */
     int mask(TokenTrie v, boolean[] allowed) {
         Arrays.fill(allowed, 0, v.vocabSize, false);
+        work = 0;
+        budget = MASK_WORK;
         int count = 0;
         boolean complete = complete();
         if (partialRemain != 0) {
@@ -198,7 +231,7 @@ final class Matcher {
                     count++;
                 }
             }
-            return count;
+            return count; // each check has its own budget
         }
         for (int t = 0; t < v.vocabSize; t++) {
             if (v.eog[t] && complete) {
@@ -268,7 +301,7 @@ final class Matcher {
         if (next == null) {
             next = levels[depth + 1] = new int[16];
         }
-        int[] type = rules.type;
+        spend((e1 - e0) * len);
         for (int e = e0; e < e1; e++) {
             int cp = v.edgeCp[e];
             int marker = stacks.newSet();
@@ -276,7 +309,9 @@ final class Matcher {
             for (int i = 0; i < len; i++) {
                 int s = set[i];
                 if (stacks.isCharTop(s) && rules.matchChar(stacks.top(s), cp)) {
-                    for (int u : stacks.after(s)) {
+                    int[] after = stacks.after(s);
+                    spend(after.length);
+                    for (int u : after) {
                         if (stacks.addToSet(marker, u)) {
                             if (m == next.length) {
                                 next = levels[depth + 1] = Arrays.copyOf(next, m * 2);
