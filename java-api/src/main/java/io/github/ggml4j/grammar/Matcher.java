@@ -20,24 +20,19 @@ final class Matcher {
     private int[] state;
     private int partialValue;
     private int partialRemain;
-    private int[][] levels = new int[8][];
+    private final StackSets sets;
+    private int stateSet = -1;
+    private TokenTrie.Classes classes;
     /** Most stack steps one token may take (accept or check), and one vocabulary filter. */
     static final long TOKEN_WORK = 20_000_000L;
     static final long MASK_WORK = 200_000_000L;
-    private long work;
+    private final long[] spent = new long[1];
     private long budget;
-
-    private void spend(int n) {
-        work += n;
-        if (work > budget) {
-            throw new GrammarException("the grammar is too ambiguous: one step needs more than " + budget
-                    + " parse-stack steps");
-        }
-    }
 
     Matcher(Rules rules) {
         this.rules = rules;
         this.stacks = new Stacks(rules);
+        this.sets = new StackSets(stacks);
         int marker = stacks.newSet();
         int[] out = new int[4];
         int n = 0;
@@ -79,53 +74,41 @@ final class Matcher {
 
     /** Advances past a token with these bytes; false (state unchanged) when no stack survives it. */
     boolean accept(int token, byte[] piece) {
-        work = 0;
-        budget = TOKEN_WORK;
+        begin(TOKEN_WORK);
         Utf8Decode d = Utf8Decode.of(piece, partialValue, partialRemain);
         int[] cps = d.codePoints();
-        int[] chars = new int[state.length];
-        int nChars = 0;
         int marker = stacks.newSet();
         int[] out = new int[4];
         int n = 0;
         for (int s : state) {
-            if (stacks.isTokenTop(s)) {
-                if (matchToken(s, token)) {
-                    for (int u : stacks.after(s)) {
-                        if (stacks.addToSet(marker, u)) {
-                            out = Stacks.grow(out, n);
-                            out[n++] = u;
-                        }
+            if (stacks.isTokenTop(s) && matchToken(s, token)) {
+                for (int u : stacks.after(s)) {
+                    if (stacks.addToSet(marker, u)) {
+                        out = Stacks.grow(out, n);
+                        out[n++] = u;
                     }
                 }
-            } else if (s != EMPTY) {
-                chars[nChars++] = s;
             }
         }
-        // advancing the union of the stacks equals advancing each and uniting (llama.cpp goes stack by stack)
-        int[] cur = chars;
-        int len = nChars;
-        for (int i = 0; i < cps.length && len > 0; i++) {
-            cur = advance(cur, len, cps[i]);
-            len = cur.length;
+        // the char stacks advance as one set: the union of llama.cpp's per-stack results
+        int set = charSet();
+        for (int i = 0; i < cps.length && set != StackSets.DEAD; i++) {
+            set = sets.next(set, rules.classOf(cps[i]), spent);
+            check();
         }
-        marker = stacks.newSet();
-        int[] merged = new int[n + len];
-        int m = 0;
-        for (int i = 0; i < n; i++) {
-            if (stacks.addToSet(marker, out[i])) {
-                merged[m++] = out[i];
+        if (set != StackSets.DEAD) {
+            for (int u : sets.members(set)) {
+                if (stacks.addToSet(marker, u)) {
+                    out = Stacks.grow(out, n);
+                    out[n++] = u;
+                }
             }
         }
-        for (int i = 0; i < len; i++) {
-            if (stacks.addToSet(marker, cur[i])) {
-                merged[m++] = cur[i];
-            }
-        }
-        if (m == 0) {
+        if (n == 0) {
             return false;
         }
-        state = Arrays.copyOf(merged, m);
+        state = Arrays.copyOf(out, n);
+        stateSet = -1;
         partialValue = d.remain() > 0 ? d.partialValue() : 0;
         partialRemain = d.remain();
         return true;
@@ -137,34 +120,40 @@ final class Matcher {
         return rules.type[p] == TOKEN ? eq : !eq;
     }
 
-    /** The stacks after one code point from {@code set}: those whose top class matches, advanced. */
-    private int[] advance(int[] set, int len, int cp) {
-        int marker = stacks.newSet();
-        int[] out = null;
-        int n = 0;
-        for (int i = 0; i < len; i++) {
-            int s = set[i];
-            if (stacks.isCharTop(s) && rules.matchChar(stacks.top(s), cp)) {
-                int[] next = stacks.after(s);
-                spend(next.length + 1);
-                for (int u : next) {
-                    if (stacks.addToSet(marker, u)) {
-                        if (out == null) {
-                            out = new int[4];
-                        }
-                        out = Stacks.grow(out, n);
-                        out[n++] = u;
-                    }
+    /** The set of the state's stacks whose top is a character class (DEAD if none). */
+    private int charSet() {
+        if (stateSet == -1) {
+            int[] chars = new int[state.length];
+            int n = 0;
+            for (int s : state) {
+                if (stacks.isCharTop(s)) {
+                    chars[n++] = s;
                 }
             }
+            stateSet = n == 0 ? StackSets.DEAD : sets.id(chars, n);
         }
-        return out == null ? new int[0] : Arrays.copyOf(out, n);
+        return stateSet;
+    }
+
+    private void begin(long limit) {
+        if (sets.size() > StackSets.MAX_SETS) {
+            sets.trim();
+            stateSet = -1;
+        }
+        spent[0] = 0;
+        budget = limit;
+    }
+
+    private void check() {
+        if (spent[0] > budget) {
+            throw new GrammarException("the grammar is too ambiguous: one step needs more than " + budget
+                    + " parse-stack steps");
+        }
     }
 
     /** Whether {@code token} may come next (end-of-generation tokens only where the grammar is complete). */
     boolean allows(TokenTrie v, int token) {
-        work = 0;
-        budget = TOKEN_WORK;
+        begin(TOKEN_WORK);
         if (v.eog[token]) {
             return complete();
         }
@@ -180,38 +169,21 @@ final class Matcher {
             return false;
         }
         int[] cps = d.codePoints();
-        int[] chars = new int[state.length];
-        int nChars = 0;
         for (int s : state) {
             if (s == EMPTY) {
                 if (cps.length == 0 && d.remain() == 0) {
                     return true;
                 }
-            } else if (stacks.isTokenTop(s)) {
-                if (cps.length == 0 ? d.remain() == 0 : matchToken(s, token)) {
-                    return true;
-                }
-            } else {
-                chars[nChars++] = s;
-            }
-        }
-        int[] cur = chars;
-        int len = nChars;
-        for (int i = 0; i < cps.length && len > 0; i++) {
-            cur = advance(cur, len, cps[i]);
-            len = cur.length;
-        }
-        return len > 0 && (d.remain() == 0 || partialFits(cur, len, d));
-    }
-
-    private boolean partialFits(int[] set, int len, Utf8Decode d) {
-        for (int i = 0; i < len; i++) {
-            int s = set[i];
-            if (stacks.isCharTop(s) && rules.matchPartialChar(stacks.top(s), d.partialValue(), d.remain())) {
+            } else if (stacks.isTokenTop(s) && (cps.length == 0 ? d.remain() == 0 : matchToken(s, token))) {
                 return true;
             }
         }
-        return false;
+        int set = charSet();
+        for (int i = 0; i < cps.length && set != StackSets.DEAD; i++) {
+            set = sets.next(set, rules.classOf(cps[i]), spent);
+            check();
+        }
+        return set != StackSets.DEAD && (d.remain() == 0 || sets.partialFits(set, d));
     }
 
     /**
@@ -220,19 +192,18 @@ final class Matcher {
      */
     int mask(TokenTrie v, boolean[] allowed) {
         Arrays.fill(allowed, 0, v.vocabSize, false);
-        work = 0;
-        budget = MASK_WORK;
         int count = 0;
-        boolean complete = complete();
         if (partialRemain != 0) {
             for (int t = 0; t < v.vocabSize; t++) {
-                if (allows(v, t)) {
+                if (allows(v, t)) { // each check has its own budget
                     allowed[t] = true;
                     count++;
                 }
             }
-            return count; // each check has its own budget
+            return count;
         }
+        begin(MASK_WORK);
+        boolean complete = complete();
         for (int t = 0; t < v.vocabSize; t++) {
             if (v.eog[t] && complete) {
                 allowed[t] = true;
@@ -244,30 +215,19 @@ final class Matcher {
             if (stacks.isTokenTop(s)) {
                 int p = stacks.top(s);
                 int id = rules.value[p];
-                if (rules.type[p] == TOKEN) {
-                    if (id >= 0 && id < v.vocabSize && tokenTopOk(v, id) && !allowed[id]) {
-                        allowed[id] = true;
+                for (int t = rules.type[p] == TOKEN ? Math.max(0, id) : 0;
+                     t < (rules.type[p] == TOKEN ? Math.min(id + 1, v.vocabSize) : v.vocabSize); t++) {
+                    if ((rules.type[p] == TOKEN || t != id) && !allowed[t] && tokenTopOk(v, t)) {
+                        allowed[t] = true;
                         count++;
-                    }
-                } else {
-                    for (int t = 0; t < v.vocabSize; t++) {
-                        if (t != id && !allowed[t] && tokenTopOk(v, t)) {
-                            allowed[t] = true;
-                            count++;
-                        }
                     }
                 }
             }
         }
-        int[] root = new int[state.length];
-        int n = 0;
-        for (int s : state) {
-            if (stacks.isCharTop(s)) {
-                root[n++] = s;
-            }
-        }
-        if (n > 0) {
-            count += walk(v, 0, root, n, 0, allowed);
+        int root = charSet();
+        if (root != StackSets.DEAD) {
+            classes = v.classes(rules);
+            count += walk(v, 0, root, allowed);
         }
         return count;
     }
@@ -276,54 +236,37 @@ final class Matcher {
         return !v.eog[t] && !v.dead[t] && (v.decoded[t].codePoints().length > 0 || v.decoded[t].remain() == 0);
     }
 
-    private int walk(TokenTrie v, int node, int[] set, int len, int depth, boolean[] allowed) {
+    private int walk(TokenTrie v, int node, int set, boolean[] allowed) {
         int count = 0;
-        for (int k = v.tokStart[node]; k < v.tokStart[node + 1]; k++) {
-            int t = v.tokIds[k];
-            if (allowed[t]) {
-                continue;
-            }
-            Utf8Decode d = v.decoded[t];
-            if (d.remain() == 0 || partialFits(set, len, d)) {
-                allowed[t] = true;
-                count++;
-            }
-        }
-        int e0 = v.edgeStart[node];
-        int e1 = v.edgeStart[node + 1];
-        if (e0 == e1) {
-            return count;
-        }
-        if (depth + 1 >= levels.length) {
-            levels = Arrays.copyOf(levels, levels.length * 2);
-        }
-        int[] next = levels[depth + 1];
-        if (next == null) {
-            next = levels[depth + 1] = new int[16];
-        }
-        spend((e1 - e0) * len);
-        for (int e = e0; e < e1; e++) {
-            int cp = v.edgeCp[e];
-            int marker = stacks.newSet();
-            int m = 0;
-            for (int i = 0; i < len; i++) {
-                int s = set[i];
-                if (stacks.isCharTop(s) && rules.matchChar(stacks.top(s), cp)) {
-                    int[] after = stacks.after(s);
-                    spend(after.length);
-                    for (int u : after) {
-                        if (stacks.addToSet(marker, u)) {
-                            if (m == next.length) {
-                                next = levels[depth + 1] = Arrays.copyOf(next, m * 2);
-                            }
-                            next[m++] = u;
-                        }
-                    }
+        long[] sub = classes.subtree();
+        if (sub != null && !classes.partial()[node] && (sub[node] & ~sets.selfMask(set, spent)) == 0) {
+            // every code point below leaves the parse where it is: the whole subtree fits
+            for (int k = v.tokStart[node], end = v.tokStart[v.subtreeEnd[node]]; k < end; k++) {
+                int t = v.tokIds[k];
+                if (!allowed[t]) {
+                    allowed[t] = true;
+                    count++;
                 }
             }
-            if (m > 0) {
-                count += walk(v, v.edgeNode[e], next, m, depth + 1, allowed);
-                next = levels[depth + 1]; // a deeper walk may not touch this level, but keep the grown array
+            return count;
+        }
+        for (int k = v.tokStart[node]; k < v.tokStart[node + 1]; k++) {
+            int t = v.tokIds[k];
+            if (!allowed[t]) {
+                Utf8Decode d = v.decoded[t];
+                if (d.remain() == 0 || sets.partialFits(set, d)) {
+                    allowed[t] = true;
+                    count++;
+                }
+            }
+        }
+        int e1 = v.edgeStart[node + 1];
+        spent[0] += e1 - v.edgeStart[node];
+        check();
+        for (int e = v.edgeStart[node]; e < e1; e++) {
+            int next = sets.next(set, classes.edge()[e], spent);
+            if (next != StackSets.DEAD) {
+                count += walk(v, v.edgeNode[e], next, allowed);
             }
         }
         return count;
