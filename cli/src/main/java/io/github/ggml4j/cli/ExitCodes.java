@@ -15,6 +15,7 @@ import io.github.ggml4j.ResourceClosedException;
 import io.github.ggml4j.SessionStateException;
 import io.github.ggml4j.StorageException;
 import io.github.ggml4j.TokenizerException;
+import io.github.ggml4j.grammar.GrammarException;
 
 /** Exit codes of the command line, one per kind of failure, so scripts can tell them apart. */
 final class ExitCodes {
@@ -42,6 +43,7 @@ final class ExitCodes {
                 case InsufficientMemoryException i -> 13;
                 case SessionStateException s -> 14;
                 case ChatTemplateException t -> 15;
+                case GrammarException gr -> 16;
             };
         }
         return USAGE;
