@@ -6,6 +6,7 @@ import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.GenerationException;
 import io.github.ggml4j.Ggml4jException;
 import io.github.ggml4j.GgufFormatException;
+import io.github.ggml4j.GrammarException;
 import io.github.ggml4j.InsufficientMemoryException;
 import io.github.ggml4j.ModelException;
 import io.github.ggml4j.NativeException;
@@ -42,6 +43,7 @@ final class ExitCodes {
                 case InsufficientMemoryException i -> 13;
                 case SessionStateException s -> 14;
                 case ChatTemplateException t -> 15;
+                case GrammarException gr -> 16;
             };
         }
         return USAGE;

@@ -1,6 +1,5 @@
 package io.github.ggml4j.grammar;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -174,22 +173,23 @@ sealed interface Json {
     }
 
     /**
-     * The shortest round-trip digits of {@code d}, laid out as llama.cpp's JSON library lays them out: plain
-     * decimal notation while the decimal point falls within 15 digits of the first one (and no more than 4 zeros
-     * follow the point), with ".0" after an integral value; otherwise {@code d.ddde+XX}.
+     * {@code d} as llama.cpp's JSON library writes it: the {@link Grisu2} digits in plain decimal notation while
+     * the decimal point falls within 15 digits of the first one (and no more than 4 zeros follow the point), with
+     * ".0" after an integral value; otherwise {@code d.ddde+XX}.
      */
     static String formatDouble(double d) {
-        if (d == 0) {
-            return (1 / d < 0) ? "-0.0" : "0.0";
-        }
-        var bd = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
-        String digits = bd.unscaledValue().toString();
-        int k = digits.length();
-        int n = k - bd.scale(); // position of the decimal point relative to the first digit
         var out = new StringBuilder();
-        if (d < 0) {
+        if (d < 0 || (d == 0 && 1 / d < 0)) {
             out.append('-');
+            d = -d;
         }
+        if (d == 0) {
+            return out.append("0.0").toString();
+        }
+        Grisu2.Decimal dec = Grisu2.digits(d);
+        String digits = dec.digits();
+        int k = digits.length();
+        int n = k + dec.exponent(); // position of the decimal point relative to the first digit
         if (k <= n && n <= 15) {
             out.append(digits).append("0".repeat(n - k)).append(".0");
         } else if (0 < n && n <= 15) {
