@@ -18,8 +18,9 @@ import io.github.ggml4j.GrammarException;
  * <p>Errors are {@link GrammarException}s: malformed JSON (with line and column), a schema outside the subset
  * (with the schema path: an unknown type, a remote {@code $ref}, an unresolvable one, an invalid pattern), or a
  * nesting limit exceeded. No input hangs or exhausts the stack: JSON nests at most {@link JsonReader#MAX_DEPTH}
- * deep, schemas {@link SchemaBuilder#MAX_DEPTH} deep counting {@code $ref} chains, and a cyclic {@code $ref}
- * becomes a recursive rule.
+ * deep, schemas {@link SchemaBuilder#MAX_DEPTH} deep counting {@code $ref} chains (limits that fit a default
+ * 1 MiB thread stack; a thread with a smaller stack gets a {@link GrammarException} too), and a cyclic
+ * {@code $ref} becomes a recursive rule.
  */
 public final class JsonSchemaConverter {
 
@@ -44,6 +45,16 @@ public final class JsonSchemaConverter {
      *         converted
      */
     static String toGbnf(String schemaJson, String pointer) {
+        try {
+            return convert(schemaJson, pointer);
+        } catch (StackOverflowError e) {
+            // the nesting limits fit a default thread stack; a thread with a smaller one can still run out
+            throw new GrammarException("JSON schema conversion failed: the schema is nested too deeply for the stack"
+                    + " of this thread");
+        }
+    }
+
+    private static String convert(String schemaJson, String pointer) {
         Json json = JsonReader.parse(schemaJson);
         SchemaNode.Document doc;
         try {
