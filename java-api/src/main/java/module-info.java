@@ -10,6 +10,7 @@ module io.github.ggml4j {
     exports io.github.ggml4j;
     exports io.github.ggml4j.bench;
     exports io.github.ggml4j.gguf;
+    exports io.github.ggml4j.grammar;
     exports io.github.ggml4j.model;
     exports io.github.ggml4j.session;
     exports io.github.ggml4j.sampling;

@@ -19,7 +19,8 @@ public abstract sealed class Ggml4jException extends RuntimeException
         permits GgufFormatException, ModelException, TokenizerException, ContextOverflowException,
                 NativeException, NativeLibraryException, CancelledException, ResourceClosedException,
                 GenerationException, StorageException, QuantizeException, InsufficientMemoryException,
-                SessionStateException, ChatTemplateException, GrammarException {
+                SessionStateException, ChatTemplateException,
+                io.github.ggml4j.grammar.GrammarException {
 
     private static final long serialVersionUID = 1L;
 

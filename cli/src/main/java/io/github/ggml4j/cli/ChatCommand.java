@@ -75,7 +75,8 @@ final class ChatCommand implements Callable<Integer> {
         if (chatMl && templateFile != null) {
             throw new IllegalArgumentException("give --chatml or --chat-template-file, not both");
         }
-        GenerateOptions options = GenerateOptions.sampled(nPredict, samplingArgs.options());
+        GenerateOptions options = GenerateOptions.sampled(nPredict, samplingArgs.options())
+                .withGrammar(samplingArgs.grammar());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean terminal = System.console() != null && System.console().isTerminal();

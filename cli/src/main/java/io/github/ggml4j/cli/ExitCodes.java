@@ -6,7 +6,6 @@ import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.GenerationException;
 import io.github.ggml4j.Ggml4jException;
 import io.github.ggml4j.GgufFormatException;
-import io.github.ggml4j.GrammarException;
 import io.github.ggml4j.InsufficientMemoryException;
 import io.github.ggml4j.ModelException;
 import io.github.ggml4j.NativeException;
@@ -16,6 +15,7 @@ import io.github.ggml4j.ResourceClosedException;
 import io.github.ggml4j.SessionStateException;
 import io.github.ggml4j.StorageException;
 import io.github.ggml4j.TokenizerException;
+import io.github.ggml4j.grammar.GrammarException;
 
 /** Exit codes of the command line, one per kind of failure, so scripts can tell them apart. */
 final class ExitCodes {

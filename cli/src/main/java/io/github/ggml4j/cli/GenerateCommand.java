@@ -61,12 +61,14 @@ final class GenerateCommand implements Callable<Integer> {
         }
         ModelOptions mo = runArgs.modelOptions(modelArgs); // checks -c and the other flags, naming them
         SamplingOptions sampling = samplingArgs.options();
+        io.github.ggml4j.grammar.Grammar grammar = samplingArgs.grammar(); // checked before the model loads
         SessionOptions so = SessionOptions.defaults().withContextSize(runArgs.ctx);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Model m = Model.load(modelArgs.model, mo);
              Session s = m.newSession(so)) {
-            Generation g = s.generate(text, GenerateOptions.sampled(nPredict, sampling).withStop(stop), (id, piece) -> {
+            Generation g = s.generate(text, GenerateOptions.sampled(nPredict, sampling).withStop(stop)
+                    .withGrammar(grammar), (id, piece) -> {
                 out.print(piece);
                 out.flush();
             });

@@ -80,6 +80,51 @@ final class SamplingArgs {
             description = "e.g. 15043+1 or 15043-inf (repeatable, comma-separated)")
     List<String> logitBias = new ArrayList<>();
 
+    @Option(names = "--grammar", paramLabel = "GRAMMAR", description = "GBNF grammar the output must follow")
+    String grammarText;
+
+    @Option(names = "--grammar-file", paramLabel = "FNAME", description = "file to read the GBNF grammar from")
+    java.nio.file.Path grammarFile;
+
+    @Option(names = {"-j", "--json-schema"}, paramLabel = "SCHEMA", description = "JSON Schema the output must match")
+    String jsonSchema;
+
+    @Option(names = {"-jf", "--json-schema-file"}, paramLabel = "FILE", description = "file to read the JSON Schema from")
+    java.nio.file.Path jsonSchemaFile;
+
+    /**
+     * The grammar the flags name, or null; a bad one is a {@link io.github.ggml4j.grammar.GrammarException} naming
+     * line and column.
+     */
+    io.github.ggml4j.grammar.Grammar grammar() {
+        int given = (grammarText != null ? 1 : 0) + (grammarFile != null ? 1 : 0) + (jsonSchema != null ? 1 : 0)
+                + (jsonSchemaFile != null ? 1 : 0);
+        if (given > 1) {
+            throw new IllegalArgumentException("give only one of --grammar, --grammar-file, --json-schema, "
+                    + "--json-schema-file");
+        }
+        if (grammarText != null) {
+            return io.github.ggml4j.grammar.Grammar.gbnf(grammarText);
+        }
+        if (grammarFile != null) {
+            return io.github.ggml4j.grammar.Grammar.gbnf(read(grammarFile, "--grammar-file"));
+        }
+        if (jsonSchema != null) {
+            return io.github.ggml4j.grammar.Grammar.jsonSchema(jsonSchema);
+        }
+        if (jsonSchemaFile != null) {
+            return io.github.ggml4j.grammar.Grammar.jsonSchema(read(jsonSchemaFile, "--json-schema-file"));
+        }
+        return null;
+    }
+
+    private static String read(java.nio.file.Path file, String flag) {
+        try {
+            return java.nio.file.Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(flag + " " + file + ": cannot read it (" + e.getMessage() + ")", e);
+        }
+    }
 
     /** The sampling flags as options; an invalid one is an error naming the flag (case 38). */
     private io.github.ggml4j.sampling.DryOptions dry() {

@@ -1,6 +1,5 @@
 package io.github.ggml4j.grammar;
 
-import io.github.ggml4j.GrammarException;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,7 +8,7 @@ import java.util.LinkedHashMap;
  * A strict JSON (RFC 8259) reader that accepts what llama.cpp's JSON library accepts: one value, optionally after a
  * byte-order mark, surrounded by spaces, tabs and line breaks; no comments, no trailing commas, no lone surrogates;
  * integers kept exact when they fit 64 bits; numbers too large for a double refused. Errors are
- * {@link GrammarException}s with the 1-based line and column. Nesting deeper than {@link #MAX_DEPTH} is refused,
+ * {@link GrammarException}s with the 1-based line and column (in code points). Nesting deeper than {@link #MAX_DEPTH} is refused,
  * so no input can exhaust the stack.
  */
 final class JsonReader {
@@ -307,18 +306,20 @@ final class JsonReader {
         return cp < 0x20 || cp == 0x7F ? String.format("U+%04X", cp) : "'" + Character.toString(cp) + "'";
     }
 
+    /** An error at the current position: 1-based line and column, the column counted in code points. */
     private GrammarException error(String message) {
         int line = 1;
         int column = 1;
-        for (int i = 0; i < pos && i < text.length(); i++) {
-            if (text.charAt(i) == '\n') {
+        int end = Math.min(pos, text.length());
+        for (int i = 0; i < end; i++) {
+            char c = text.charAt(i);
+            if (c == '\n') {
                 line++;
                 column = 1;
-            } else {
+            } else if (!Character.isLowSurrogate(c) || i == 0 || !Character.isHighSurrogate(text.charAt(i - 1))) {
                 column++;
             }
         }
-        return new GrammarException("invalid JSON at line " + line + ", column " + column + ": " + message,
-                line, column, null);
+        return new GrammarException("invalid JSON: " + message, line, column, null);
     }
 }

@@ -1,11 +1,10 @@
 package io.github.ggml4j.grammar;
 
-import io.github.ggml4j.GrammarException;
 
 /**
  * JSON Schema to GBNF, with exactly the output of llama.cpp's converter ({@code json_schema_to_grammar} in
  * {@code common/json-schema-to-grammar.cpp} of the pinned tree): the same rules, the same rule names, the same
- * order, byte for byte. Internal: applications use {@code Grammar.jsonSchema(String)}.
+ * order, byte for byte. Internal: applications use {@link Grammar#jsonSchema(String)}.
  *
  * <p>Supported: {@code type} (also as an array), {@code enum}, {@code const}, {@code properties},
  * {@code required}, {@code additionalProperties}, {@code items}/{@code prefixItems} with {@code minItems} and
@@ -22,7 +21,7 @@ import io.github.ggml4j.GrammarException;
  * 1 MiB thread stack; a thread with a smaller stack gets a {@link GrammarException} too), and a cyclic
  * {@code $ref} becomes a recursive rule.
  */
-public final class JsonSchemaConverter {
+final class JsonSchemaConverter {
 
     private JsonSchemaConverter() {
     }
@@ -32,7 +31,7 @@ public final class JsonSchemaConverter {
      *
      * @throws GrammarException when the text is not JSON or the schema cannot be converted
      */
-    public static String toGbnf(String schemaJson) {
+    static String toGbnf(String schemaJson) {
         return toGbnf(schemaJson, "");
     }
 

@@ -1,6 +1,5 @@
 package io.github.ggml4j.grammar;
 
-import io.github.ggml4j.GrammarException;
 
 /**
  * Grammar text for repetitions ({@code minItems}/{@code maxItems}, {@code minLength}/{@code maxLength}, regex

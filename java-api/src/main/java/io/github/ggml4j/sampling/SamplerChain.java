@@ -1,5 +1,8 @@
 package io.github.ggml4j.sampling;
 
+import io.github.ggml4j.grammar.Grammar;
+import io.github.ggml4j.grammar.GrammarException;
+import io.github.ggml4j.grammar.GrammarSampler;
 import io.github.ggml4j.tokenizer.Tokenizer;
 
 import java.nio.FloatBuffer;
@@ -23,8 +26,12 @@ public final class SamplerChain {
 
     private final List<Sampler> samplers = new ArrayList<>();
     private Candidates candidates;
+    private final GrammarSampler grammar;
+    private boolean generating; // the grammar advances on tokens accepted after the first sample, not the prompt's
+    private boolean[] allowed;
 
-    private SamplerChain(SamplingOptions o, Tokenizer tokenizer) {
+    private SamplerChain(SamplingOptions o, Tokenizer tokenizer, Grammar g) {
+        this.grammar = g == null ? null : g.sampler(Objects.requireNonNull(tokenizer, "a grammar needs a tokenizer"));
         if (!o.logitBias().isEmpty()) {
             samplers.add(new LogitBias(o.logitBias()));
         }
@@ -49,12 +56,22 @@ public final class SamplerChain {
 
     /** A chain without a vocabulary: DRY then has no sequence breakers. */
     public static SamplerChain of(SamplingOptions options) {
-        return new SamplerChain(Objects.requireNonNull(options, "options"), null);
+        return new SamplerChain(Objects.requireNonNull(options, "options"), null, null);
     }
 
     /** A chain whose DRY sampler finds its sequence breakers in {@code tokenizer}'s vocabulary. */
     public static SamplerChain of(SamplingOptions options, Tokenizer tokenizer) {
-        return new SamplerChain(Objects.requireNonNull(options, "options"), tokenizer);
+        return new SamplerChain(Objects.requireNonNull(options, "options"), tokenizer, null);
+    }
+
+    /**
+     * A chain constrained by {@code grammar} (null: none) over {@code tokenizer}'s vocabulary. Tokens accepted
+     * before the first {@link #sample} are context (the prompt); those after are the output the grammar parses.
+     * As llama.cpp's common sampler: the chain draws a token, the grammar checks that one token, and only if it
+     * does not fit is the vocabulary filtered by the grammar and the draw repeated.
+     */
+    public static SamplerChain of(SamplingOptions options, Tokenizer tokenizer, Grammar grammar) {
+        return new SamplerChain(Objects.requireNonNull(options, "options"), tokenizer, grammar);
     }
 
     /** Tells every sampler about tokens in the context (the prompt's, then each generated one). */
@@ -62,6 +79,9 @@ public final class SamplerChain {
         for (int t : tokens) {
             for (Sampler s : samplers) {
                 s.accept(t);
+            }
+            if (grammar != null && generating) {
+                grammar.accept(t);
             }
         }
     }
@@ -87,6 +107,31 @@ public final class SamplerChain {
     }
 
     private int sample(FloatBuffer logits, boolean fused) {
+        generating = true;
+        int t = draw(logits, fused);
+        if (grammar == null || !grammar.active() || grammar.allows(t)) {
+            return t;
+        }
+        // the draw does not fit: filter the vocabulary by the grammar, then draw again
+        int n = logits.limit();
+        if (n != grammar.vocabSize()) {
+            throw new GrammarException("the logits cover " + n + " tokens, the grammar's vocabulary "
+                    + grammar.vocabSize());
+        }
+        if (allowed == null) {
+            allowed = new boolean[n];
+        }
+        if (grammar.mask(allowed) == 0) {
+            throw new GrammarException("no token of the vocabulary can continue the grammar here");
+        }
+        float[] masked = new float[n];
+        for (int i = 0; i < n; i++) {
+            masked[i] = allowed[i] ? logits.get(i) : Float.NEGATIVE_INFINITY;
+        }
+        return draw(FloatBuffer.wrap(masked), fused);
+    }
+
+    private int draw(FloatBuffer logits, boolean fused) {
         if (candidates == null) {
             candidates = new Candidates(Math.min(logits.limit(), 1024));
         }

@@ -1,5 +1,6 @@
 package io.github.ggml4j.session;
 
+import io.github.ggml4j.grammar.Grammar;
 import io.github.ggml4j.sampling.LogitsProcessor;
 import io.github.ggml4j.sampling.SamplingOptions;
 
@@ -22,9 +23,16 @@ import java.util.Objects;
  * @param logprobs     0, or how many of the most likely alternatives each {@link Token} of a stream lists with
  *                     their log-probabilities (the token's own log-probability is given from 1 on)
  * @param processor    user code that edits the logits before sampling, or null
+ * @param grammar      constrains the output to a grammar ({@link Grammar}), or null
  */
 public record GenerateOptions(int maxTokens, List<String> stop, boolean addSpecial, boolean parseSpecial,
-                              SamplingOptions sampling, int logprobs, LogitsProcessor processor) {
+                              SamplingOptions sampling, int logprobs, LogitsProcessor processor, Grammar grammar) {
+
+    /** Without a grammar. */
+    public GenerateOptions(int maxTokens, List<String> stop, boolean addSpecial, boolean parseSpecial,
+                           SamplingOptions sampling, int logprobs, LogitsProcessor processor) {
+        this(maxTokens, stop, addSpecial, parseSpecial, sampling, logprobs, processor, null);
+    }
 
     public GenerateOptions {
         if (maxTokens < 1) {
@@ -53,26 +61,37 @@ public record GenerateOptions(int maxTokens, List<String> stop, boolean addSpeci
     }
 
     public GenerateOptions withSampling(SamplingOptions value) {
-        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, value, logprobs, processor);
+        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, value, logprobs, processor, grammar);
     }
 
     public GenerateOptions withStop(List<String> value) {
-        return new GenerateOptions(maxTokens, value, addSpecial, parseSpecial, sampling, logprobs, processor);
+        return new GenerateOptions(maxTokens, value, addSpecial, parseSpecial, sampling, logprobs, processor, grammar);
     }
 
     public GenerateOptions withAddSpecial(boolean value) {
-        return new GenerateOptions(maxTokens, stop, value, parseSpecial, sampling, logprobs, processor);
+        return new GenerateOptions(maxTokens, stop, value, parseSpecial, sampling, logprobs, processor, grammar);
     }
 
     public GenerateOptions withParseSpecial(boolean value) {
-        return new GenerateOptions(maxTokens, stop, addSpecial, value, sampling, logprobs, processor);
+        return new GenerateOptions(maxTokens, stop, addSpecial, value, sampling, logprobs, processor, grammar);
     }
 
     public GenerateOptions withLogprobs(int value) {
-        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, sampling, value, processor);
+        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, sampling, value, processor, grammar);
     }
 
     public GenerateOptions withLogitsProcessor(LogitsProcessor value) {
-        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, sampling, logprobs, value);
+        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, sampling, logprobs, value, grammar);
+    }
+
+    /**
+     * Only output the grammar accepts (null: unconstrained); generation can end only where the grammar is complete.
+     *
+     * {@snippet :
+     * GenerateOptions o = GenerateOptions.greedy(8).withGrammar(Grammar.choice("yes", "no"));
+     * }
+     */
+    public GenerateOptions withGrammar(Grammar value) {
+        return new GenerateOptions(maxTokens, stop, addSpecial, parseSpecial, sampling, logprobs, processor, value);
     }
 }

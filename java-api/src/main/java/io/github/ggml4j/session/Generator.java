@@ -53,8 +53,11 @@ final class Generator {
         this.closing = closing;
         this.cancelled = cancelled;
         this.out = new int[Math.min(options.maxTokens(), 1024)];
-        this.chain = options.sampling().isGreedy() && options.processor() == null ? null
-                : SamplerChain.of(options.sampling(), tokenizer);
+        if (options.grammar() != null && tokenizer == null) {
+            throw new IllegalArgumentException("a grammar needs the model's tokenizer");
+        }
+        this.chain = options.sampling().isGreedy() && options.processor() == null && options.grammar() == null
+                ? null : SamplerChain.of(options.sampling(), tokenizer, options.grammar());
     }
 
     boolean done() {

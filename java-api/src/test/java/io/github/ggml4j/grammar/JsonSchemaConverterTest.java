@@ -1,6 +1,5 @@
 package io.github.ggml4j.grammar;
 
-import io.github.ggml4j.GrammarException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -70,6 +69,16 @@ class JsonSchemaConverterTest {
                 successCases, failures, all.size() - successCases);
         if (!mismatches.isEmpty()) {
             fail("cases that differ from llama.cpp: " + mismatches);
+        }
+    }
+
+    /** The C++ test's last pass: every expected grammar parses (with our GBNF parser) and has a root rule. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void expectedGrammarParses(JsonSchemaCases.Case c) {
+        if (c.success()) {
+            assertEquals("root", Grammar.gbnf(c.grammar()).root(), c.name());
+            assertEquals(c.grammar() + "\n", Grammar.jsonSchema(c.schema()).text(), c.name());
         }
     }
 

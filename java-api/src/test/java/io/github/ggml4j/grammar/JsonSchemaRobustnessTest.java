@@ -1,6 +1,5 @@
 package io.github.ggml4j.grammar;
 
-import io.github.ggml4j.GrammarException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,7 +67,7 @@ class JsonSchemaRobustnessTest {
     void malformedJsonIsRefusedWithAPosition(String text) {
         GrammarException e = refused(text);
         assertTrue(e.line() >= 1 && e.column() >= 1, e.getMessage());
-        assertTrue(e.getMessage().startsWith("invalid JSON at line " + e.line() + ", column " + e.column()),
+        assertTrue(e.getMessage().startsWith("line " + e.line() + ", column " + e.column() + ": invalid JSON: "),
                 e.getMessage());
     }
 
@@ -80,6 +79,10 @@ class JsonSchemaRobustnessTest {
         e = refused("{\n  \"type\": \"string\"\n  \"minLength\": 1\n}");
         assertEquals(3, e.line(), e.getMessage());
         assertEquals(3, e.column(), e.getMessage());
+        // columns count code points
+        e = refused("{\"😀😀\": x}");
+        assertEquals(1, e.line(), e.getMessage());
+        assertEquals(8, e.column(), e.getMessage());
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.github.ggml4j.grammar;
 
-import io.github.ggml4j.GrammarException;
 
 import java.util.ArrayList;
 import java.util.List;
