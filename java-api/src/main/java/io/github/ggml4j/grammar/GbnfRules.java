@@ -2,7 +2,6 @@ package io.github.ggml4j.grammar;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -130,13 +129,13 @@ final class GbnfRules {
     }
 
     /** A copy of the rules, to {@link #restore} when a conversion step is abandoned. */
-    Object snapshot() {
+    Map<String, String> snapshot() {
         return new TreeMap<>(rules);
     }
 
-    @SuppressWarnings("unchecked")
-    void restore(Object snapshot) {
-        rules = new TreeMap<>((TreeMap<String, String>) snapshot);
+    /** Puts back the rules of a {@link #snapshot}. */
+    void restore(Map<String, String> snapshot) {
+        rules = new TreeMap<>(snapshot);
     }
 
     /** The grammar: one "name ::= rule" line per rule, sorted by name. */
@@ -146,10 +145,5 @@ final class GbnfRules {
             out.append(e.getKey()).append(" ::= ").append(e.getValue()).append('\n');
         }
         return out.toString();
-    }
-
-    /** The names in use (for tests). */
-    Set<String> names() {
-        return rules.keySet();
     }
 }

@@ -2,7 +2,6 @@ package io.github.ggml4j.grammar;
 
 import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -159,7 +158,7 @@ final class SchemaVisitor {
     }
 
     private String pattern(String pattern, String name) {
-        Object snapshot = rules.snapshot();
+        Map<String, String> snapshot = rules.snapshot();
         try {
             return PatternRules.convert(rules, dotAll, pattern, name);
         } catch (PatternRules.Unsupported e) {
