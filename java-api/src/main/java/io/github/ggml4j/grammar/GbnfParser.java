@@ -26,6 +26,8 @@ final class GbnfParser {
     static final int TOKEN_NOT = 9;
 
     static final int MAX_REPETITION = 2000;
+    /** Deepest nesting of groups the parser follows (its recursion is bounded by this, not the thread stack). */
+    static final int MAX_NESTING = 300;
 
     /** The parse: symbol name to id, and each rule's (type, value) pairs. */
     record Parsed(Map<String, Integer> symbols, List<int[]> rules) {
@@ -40,6 +42,7 @@ final class GbnfParser {
     private final Map<String, Integer> symbols = new LinkedHashMap<>();
     private final List<int[]> rules = new ArrayList<>();
     private String ruleName;
+    private int nesting;
 
     private GbnfParser(String text, ToIntFunction<String> tokenLookup) {
         int[] cps = text.codePoints().toArray();
@@ -326,10 +329,14 @@ final class GbnfParser {
                 nPrevRules[0] = 1;
                 rule.add(RULE_REF, ref);
             } else if (c == '(') {
+                if (++nesting > MAX_NESTING) {
+                    throw error(pos, "groups nested more than " + MAX_NESTING + " deep");
+                }
                 pos = space(pos + 1, true);
                 int before = symbols.size();
                 int sub = generateSymbolId(name);
                 pos = parseAlternates(pos, name, sub, true);
+                nesting--;
                 nPrevRules[0] = Math.max(1, symbols.size() - before);
                 lastSymStart[0] = rule.size();
                 rule.add(RULE_REF, sub);

@@ -125,7 +125,13 @@ public final class Grammar {
                 names.set(e.getValue(), e.getKey());
             }
         }
-        return new Rules(p.rules(), rootId, names);
+        try {
+            return new Rules(p.rules(), rootId, names);
+        } catch (StackOverflowError e) {
+            // the left-recursion check follows chains of rules that can be empty; a chain too long for this
+            // thread's stack is refused rather than crashing the caller
+            throw new GrammarException("the grammar chains rules too deeply to be checked for left recursion");
+        }
     }
 
     /** This grammar, lazy: unconstrained until one of {@code words} appears, then constrained from it on. */

@@ -20,11 +20,19 @@ final class Matcher {
     private int[] state;
     private int partialValue;
     private int partialRemain;
-    private int[][] levels = new int[8][];
+    private final StackSets sets;
+    private int stateSet = -1;
+    private TokenTrie.Classes classes;
+    /** Most stack steps one token may take (accept or check), and one vocabulary filter. */
+    static final long TOKEN_WORK = 20_000_000L;
+    static final long MASK_WORK = 200_000_000L;
+    private final long[] spent = new long[1];
+    private long budget;
 
     Matcher(Rules rules) {
         this.rules = rules;
         this.stacks = new Stacks(rules);
+        this.sets = new StackSets(stacks);
         int marker = stacks.newSet();
         int[] out = new int[4];
         int n = 0;
@@ -66,31 +74,30 @@ final class Matcher {
 
     /** Advances past a token with these bytes; false (state unchanged) when no stack survives it. */
     boolean accept(int token, byte[] piece) {
+        begin(TOKEN_WORK);
         Utf8Decode d = Utf8Decode.of(piece, partialValue, partialRemain);
         int[] cps = d.codePoints();
         int marker = stacks.newSet();
-        int[] out = new int[Math.max(4, state.length)];
+        int[] out = new int[4];
         int n = 0;
         for (int s : state) {
-            if (s == EMPTY) {
-                continue;
-            }
-            if (stacks.isTokenTop(s)) {
-                if (matchToken(s, token)) {
-                    for (int u : stacks.after(s)) {
-                        if (stacks.addToSet(marker, u)) {
-                            out = Stacks.grow(out, n);
-                            out[n++] = u;
-                        }
+            if (stacks.isTokenTop(s) && matchToken(s, token)) {
+                for (int u : stacks.after(s)) {
+                    if (stacks.addToSet(marker, u)) {
+                        out = Stacks.grow(out, n);
+                        out[n++] = u;
                     }
                 }
-                continue;
             }
-            int[] cur = {s};
-            for (int i = 0; i < cps.length && cur.length > 0; i++) {
-                cur = advance(cur, cur.length, cps[i]);
-            }
-            for (int u : cur) {
+        }
+        // the char stacks advance as one set: the union of llama.cpp's per-stack results
+        int set = charSet();
+        for (int i = 0; i < cps.length && set != StackSets.DEAD; i++) {
+            set = sets.next(set, rules.classOf(cps[i]), spent);
+            check();
+        }
+        if (set != StackSets.DEAD) {
+            for (int u : sets.members(set)) {
                 if (stacks.addToSet(marker, u)) {
                     out = Stacks.grow(out, n);
                     out[n++] = u;
@@ -101,6 +108,7 @@ final class Matcher {
             return false;
         }
         state = Arrays.copyOf(out, n);
+        stateSet = -1;
         partialValue = d.remain() > 0 ? d.partialValue() : 0;
         partialRemain = d.remain();
         return true;
@@ -112,30 +120,40 @@ final class Matcher {
         return rules.type[p] == TOKEN ? eq : !eq;
     }
 
-    /** The stacks after one code point from {@code set}: those whose top class matches, advanced. */
-    private int[] advance(int[] set, int len, int cp) {
-        int marker = stacks.newSet();
-        int[] out = null;
-        int n = 0;
-        for (int i = 0; i < len; i++) {
-            int s = set[i];
-            if (stacks.isCharTop(s) && rules.matchChar(stacks.top(s), cp)) {
-                for (int u : stacks.after(s)) {
-                    if (stacks.addToSet(marker, u)) {
-                        if (out == null) {
-                            out = new int[4];
-                        }
-                        out = Stacks.grow(out, n);
-                        out[n++] = u;
-                    }
+    /** The set of the state's stacks whose top is a character class (DEAD if none). */
+    private int charSet() {
+        if (stateSet == -1) {
+            int[] chars = new int[state.length];
+            int n = 0;
+            for (int s : state) {
+                if (stacks.isCharTop(s)) {
+                    chars[n++] = s;
                 }
             }
+            stateSet = n == 0 ? StackSets.DEAD : sets.id(chars, n);
         }
-        return out == null ? new int[0] : Arrays.copyOf(out, n);
+        return stateSet;
+    }
+
+    private void begin(long limit) {
+        if (sets.size() > StackSets.MAX_SETS) {
+            sets.trim();
+            stateSet = -1;
+        }
+        spent[0] = 0;
+        budget = limit;
+    }
+
+    private void check() {
+        if (spent[0] > budget) {
+            throw new GrammarException("the grammar is too ambiguous: one step needs more than " + budget
+                    + " parse-stack steps");
+        }
     }
 
     /** Whether {@code token} may come next (end-of-generation tokens only where the grammar is complete). */
     boolean allows(TokenTrie v, int token) {
+        begin(TOKEN_WORK);
         if (v.eog[token]) {
             return complete();
         }
@@ -156,31 +174,16 @@ final class Matcher {
                 if (cps.length == 0 && d.remain() == 0) {
                     return true;
                 }
-            } else if (stacks.isTokenTop(s)) {
-                if (cps.length == 0 ? d.remain() == 0 : matchToken(s, token)) {
-                    return true;
-                }
-            } else {
-                int[] cur = {s};
-                for (int i = 0; i < cps.length && cur.length > 0; i++) {
-                    cur = advance(cur, cur.length, cps[i]);
-                }
-                if (cur.length > 0 && (d.remain() == 0 || partialFits(cur, cur.length, d))) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private boolean partialFits(int[] set, int len, Utf8Decode d) {
-        for (int i = 0; i < len; i++) {
-            int s = set[i];
-            if (stacks.isCharTop(s) && rules.matchPartialChar(stacks.top(s), d.partialValue(), d.remain())) {
+            } else if (stacks.isTokenTop(s) && (cps.length == 0 ? d.remain() == 0 : matchToken(s, token))) {
                 return true;
             }
         }
-        return false;
+        int set = charSet();
+        for (int i = 0; i < cps.length && set != StackSets.DEAD; i++) {
+            set = sets.next(set, rules.classOf(cps[i]), spent);
+            check();
+        }
+        return set != StackSets.DEAD && (d.remain() == 0 || sets.partialFits(set, d));
     }
 
     /**
@@ -190,16 +193,17 @@ final class Matcher {
     int mask(TokenTrie v, boolean[] allowed) {
         Arrays.fill(allowed, 0, v.vocabSize, false);
         int count = 0;
-        boolean complete = complete();
         if (partialRemain != 0) {
             for (int t = 0; t < v.vocabSize; t++) {
-                if (allows(v, t)) {
+                if (allows(v, t)) { // each check has its own budget
                     allowed[t] = true;
                     count++;
                 }
             }
             return count;
         }
+        begin(MASK_WORK);
+        boolean complete = complete();
         for (int t = 0; t < v.vocabSize; t++) {
             if (v.eog[t] && complete) {
                 allowed[t] = true;
@@ -211,30 +215,19 @@ final class Matcher {
             if (stacks.isTokenTop(s)) {
                 int p = stacks.top(s);
                 int id = rules.value[p];
-                if (rules.type[p] == TOKEN) {
-                    if (id >= 0 && id < v.vocabSize && tokenTopOk(v, id) && !allowed[id]) {
-                        allowed[id] = true;
+                for (int t = rules.type[p] == TOKEN ? Math.max(0, id) : 0;
+                     t < (rules.type[p] == TOKEN ? Math.min(id + 1, v.vocabSize) : v.vocabSize); t++) {
+                    if ((rules.type[p] == TOKEN || t != id) && !allowed[t] && tokenTopOk(v, t)) {
+                        allowed[t] = true;
                         count++;
-                    }
-                } else {
-                    for (int t = 0; t < v.vocabSize; t++) {
-                        if (t != id && !allowed[t] && tokenTopOk(v, t)) {
-                            allowed[t] = true;
-                            count++;
-                        }
                     }
                 }
             }
         }
-        int[] root = new int[state.length];
-        int n = 0;
-        for (int s : state) {
-            if (stacks.isCharTop(s)) {
-                root[n++] = s;
-            }
-        }
-        if (n > 0) {
-            count += walk(v, 0, root, n, 0, allowed);
+        int root = charSet();
+        if (root != StackSets.DEAD) {
+            classes = v.classes(rules);
+            count += walk(v, 0, root, allowed);
         }
         return count;
     }
@@ -243,52 +236,37 @@ final class Matcher {
         return !v.eog[t] && !v.dead[t] && (v.decoded[t].codePoints().length > 0 || v.decoded[t].remain() == 0);
     }
 
-    private int walk(TokenTrie v, int node, int[] set, int len, int depth, boolean[] allowed) {
+    private int walk(TokenTrie v, int node, int set, boolean[] allowed) {
         int count = 0;
-        for (int k = v.tokStart[node]; k < v.tokStart[node + 1]; k++) {
-            int t = v.tokIds[k];
-            if (allowed[t]) {
-                continue;
-            }
-            Utf8Decode d = v.decoded[t];
-            if (d.remain() == 0 || partialFits(set, len, d)) {
-                allowed[t] = true;
-                count++;
-            }
-        }
-        int e0 = v.edgeStart[node];
-        int e1 = v.edgeStart[node + 1];
-        if (e0 == e1) {
-            return count;
-        }
-        if (depth + 1 >= levels.length) {
-            levels = Arrays.copyOf(levels, levels.length * 2);
-        }
-        int[] next = levels[depth + 1];
-        if (next == null) {
-            next = levels[depth + 1] = new int[16];
-        }
-        int[] type = rules.type;
-        for (int e = e0; e < e1; e++) {
-            int cp = v.edgeCp[e];
-            int marker = stacks.newSet();
-            int m = 0;
-            for (int i = 0; i < len; i++) {
-                int s = set[i];
-                if (stacks.isCharTop(s) && rules.matchChar(stacks.top(s), cp)) {
-                    for (int u : stacks.after(s)) {
-                        if (stacks.addToSet(marker, u)) {
-                            if (m == next.length) {
-                                next = levels[depth + 1] = Arrays.copyOf(next, m * 2);
-                            }
-                            next[m++] = u;
-                        }
-                    }
+        long[] sub = classes.subtree();
+        if (sub != null && !classes.partial()[node] && (sub[node] & ~sets.selfMask(set, spent)) == 0) {
+            // every code point below leaves the parse where it is: the whole subtree fits
+            for (int k = v.tokStart[node], end = v.tokStart[v.subtreeEnd[node]]; k < end; k++) {
+                int t = v.tokIds[k];
+                if (!allowed[t]) {
+                    allowed[t] = true;
+                    count++;
                 }
             }
-            if (m > 0) {
-                count += walk(v, v.edgeNode[e], next, m, depth + 1, allowed);
-                next = levels[depth + 1]; // a deeper walk may not touch this level, but keep the grown array
+            return count;
+        }
+        for (int k = v.tokStart[node]; k < v.tokStart[node + 1]; k++) {
+            int t = v.tokIds[k];
+            if (!allowed[t]) {
+                Utf8Decode d = v.decoded[t];
+                if (d.remain() == 0 || sets.partialFits(set, d)) {
+                    allowed[t] = true;
+                    count++;
+                }
+            }
+        }
+        int e1 = v.edgeStart[node + 1];
+        spent[0] += e1 - v.edgeStart[node];
+        check();
+        for (int e = v.edgeStart[node]; e < e1; e++) {
+            int next = sets.next(set, classes.edge()[e], spent);
+            if (next != StackSets.DEAD) {
+                count += walk(v, v.edgeNode[e], next, allowed);
             }
         }
         return count;

@@ -24,6 +24,12 @@ final class Rules {
     final int root;
     /** For a position holding a character class: the position after the class; else -1. */
     final int[] classEnd;
+    /**
+     * Where the code points split into classes no element tells apart: class {@code k} is
+     * [{@code bounds[k-1]}, {@code bounds[k]}) with {@code bounds[-1]} = 0. Every character element matches all of
+     * a class or none of it, so the parse steps by class, not by code point.
+     */
+    final int[] bounds;
 
     Rules(List<int[]> rules, int root, List<String> names) {
         int n = 0;
@@ -54,7 +60,51 @@ final class Rules {
                 classEnd[i] = q;
             }
         }
+        java.util.TreeSet<Long> b = new java.util.TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            int t = type[i];
+            if (t == CHAR || t == CHAR_NOT || t == CHAR_ALT) {
+                long lo = Integer.toUnsignedLong(value[i]);
+                long hi = i + 1 < n && type[i + 1] == CHAR_RNG_UPPER ? Integer.toUnsignedLong(value[i + 1]) : lo;
+                if (lo > 0) {
+                    b.add(lo);
+                }
+                if (hi + 1 <= 0xffffffffL && hi >= lo) {
+                    b.add(hi + 1);
+                }
+            }
+        }
+        bounds = new int[b.size()];
+        int k = 0;
+        for (long v : b) {
+            bounds[k++] = (int) v;
+        }
         checkLeftRecursion(names);
+    }
+
+    /** The number of code point classes. */
+    int classes() {
+        return bounds.length + 1;
+    }
+
+    /** The class of a code point. */
+    int classOf(int cp) {
+        int lo = 0;
+        int hi = bounds.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Integer.compareUnsigned(bounds[mid], cp) <= 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** A code point of class {@code k}. */
+    int representative(int k) {
+        return k == 0 ? 0 : bounds[k - 1];
     }
 
     static boolean isEndOfSequence(int t) {

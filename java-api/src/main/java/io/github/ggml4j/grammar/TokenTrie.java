@@ -23,7 +23,7 @@ final class TokenTrie {
     /** Never allowed while the grammar is active: an empty piece, one starting with NUL, or invalid UTF-8. */
     final boolean[] dead;
 
-    // trie: node n has edges [edgeStart[n], edgeStart[n + 1]) and tokens [tokStart[n], tokStart[n + 1])
+    // trie: node n has edges [edgeStart[n], edgeStart[n] + its edge count) and tokens [tokStart[n], tokStart[n + 1])
     final int[] edgeStart;
     final int[] edgeCp;
     final int[] edgeNode;
@@ -83,26 +83,78 @@ final class TokenTrie {
         tokStart = b.tokStart;
         tokIds = b.tokIds;
         maxDepth = b.maxDepth;
+        int n = nodes();
+        subtreeEnd = new int[n];
+        for (int node = n - 1; node >= 0; node--) {
+            int e1 = edgeStart[node + 1];
+            subtreeEnd[node] = e1 > edgeStart[node] ? subtreeEnd[edgeNode[e1 - 1]] : node + 1;
+        }
     }
+
+    private final Map<Rules, Classes> classes = new WeakHashMap<>();
+
+    /**
+     * The trie under one grammar's code point classes: each edge's class, and per node whether its subtree holds a
+     * token ending in an incomplete UTF-8 sequence, and (when the grammar has at most 64 classes) the classes its
+     * subtree's edges use: a subtree whose classes all leave the parse where it is is accepted whole.
+     */
+    record Classes(int[] edge, long[] subtree, boolean[] partial) {
+    }
+
+    Classes classes(Rules rules) {
+        synchronized (classes) {
+            return classes.computeIfAbsent(rules, r -> {
+                int[] c = new int[edgeCp.length];
+                for (int e = 0; e < c.length; e++) {
+                    c[e] = r.classOf(edgeCp[e]);
+                }
+                int n = nodes();
+                long[] sub = r.classes() <= 64 ? new long[n] : null;
+                boolean[] partial = new boolean[n];
+                for (int node = n - 1; node >= 0; node--) { // preorder: children after their parent
+                    for (int k = tokStart[node]; k < tokStart[node + 1]; k++) {
+                        partial[node] |= decoded[tokIds[k]].remain() != 0;
+                    }
+                    for (int e = edgeStart[node]; e < edgeStart[node + 1]; e++) {
+                        partial[node] |= partial[edgeNode[e]];
+                        if (sub != null) {
+                            sub[node] |= (1L << c[e]) | sub[edgeNode[e]];
+                        }
+                    }
+                }
+                return new Classes(c, sub, partial);
+            });
+        }
+    }
+
+    /** The node after {@code node}'s subtree in preorder: its tokens are [tokStart[node], tokStart[end]). */
+    final int[] subtreeEnd;
 
     int nodes() {
         return edgeStart.length - 1;
     }
 
-    /** Builds the trie breadth-first from the sorted token list: a node is a range of tokens sharing a prefix. */
+    /**
+     * Builds the trie depth-first from the sorted token list (a node is a range of tokens sharing a prefix), nodes
+     * numbered in preorder so that a walk reads the arrays front to back.
+     */
     private static final class Builder {
         final int[] sorted;
         final Utf8Decode[] decoded;
-        int[] edgeStart;
-        int[] edgeCp;
-        int[] edgeNode;
-        int[] tokStart;
+        int[] edgeStart = new int[1024];
+        int[] edgeCp = new int[1024];
+        int[] edgeNode = new int[1024];
+        int[] tokStart = new int[1024];
         int[] tokIds;
         int maxDepth;
+        int nNodes;
+        int nEdges;
+        int nToks;
 
         Builder(int[] sorted, Utf8Decode[] decoded, int live) {
             this.sorted = sorted;
             this.decoded = decoded;
+            this.tokIds = new int[live];
         }
 
         private int cp(int token, int depth) {
@@ -111,64 +163,53 @@ final class TokenTrie {
         }
 
         void build() {
-            // queue of nodes: token range [lo, hi) and depth
-            int cap = 1024;
-            int[] lo = new int[cap];
-            int[] hi = new int[cap];
-            int[] depth = new int[cap];
-            int nNodes = 1;
-            lo[0] = 0;
-            hi[0] = sorted.length;
-            int[] es = new int[cap + 1];
-            int[] ecp = new int[cap];
-            int[] en = new int[cap];
-            int[] ts = new int[cap + 1];
-            int nEdges = 0;
-            int nToks = 0;
-            tokIds = new int[sorted.length];
-            for (int node = 0; node < nNodes; node++) {
-                es[node] = nEdges;
-                ts[node] = nToks;
-                int l = lo[node];
-                int h = hi[node];
-                int d = depth[node];
-                maxDepth = Math.max(maxDepth, d);
-                int i = l;
-                while (i < h && cp(sorted[i], d) < 0) {
-                    tokIds[nToks++] = sorted[i++];
-                }
-                while (i < h) {
-                    int c = cp(sorted[i], d);
-                    int j = i + 1;
-                    while (j < h && cp(sorted[j], d) == c) {
-                        j++;
-                    }
-                    if (nNodes == lo.length) {
-                        int m = lo.length * 2;
-                        lo = Arrays.copyOf(lo, m);
-                        hi = Arrays.copyOf(hi, m);
-                        depth = Arrays.copyOf(depth, m);
-                        es = Arrays.copyOf(es, m + 1);
-                        ts = Arrays.copyOf(ts, m + 1);
-                    }
-                    if (nEdges == ecp.length) {
-                        ecp = Arrays.copyOf(ecp, ecp.length * 2);
-                        en = Arrays.copyOf(en, en.length * 2);
-                    }
-                    lo[nNodes] = i;
-                    hi[nNodes] = j;
-                    depth[nNodes] = d + 1;
-                    ecp[nEdges] = c;
-                    en[nEdges++] = nNodes++;
-                    i = j;
+            node(0, sorted.length, 0);
+            edgeStart = Arrays.copyOf(edgeStart, nNodes + 1);
+            tokStart = Arrays.copyOf(tokStart, nNodes + 1);
+            edgeStart[nNodes] = nEdges;
+            tokStart[nNodes] = nToks;
+            edgeCp = Arrays.copyOf(edgeCp, nEdges);
+            edgeNode = Arrays.copyOf(edgeNode, nEdges);
+        }
+
+        private int node(int lo, int hi, int depth) {
+            int id = nNodes++;
+            if (nNodes + 1 >= edgeStart.length) {
+                edgeStart = Arrays.copyOf(edgeStart, edgeStart.length * 2);
+                tokStart = Arrays.copyOf(tokStart, tokStart.length * 2);
+            }
+            maxDepth = Math.max(maxDepth, depth);
+            tokStart[id] = nToks;
+            int i = lo;
+            while (i < hi && cp(sorted[i], depth) < 0) {
+                tokIds[nToks++] = sorted[i++];
+            }
+            int groups = 0;
+            for (int j = i; j < hi; groups++) {
+                int c = cp(sorted[j], depth);
+                while (j < hi && cp(sorted[j], depth) == c) {
+                    j++;
                 }
             }
-            es[nNodes] = nEdges;
-            ts[nNodes] = nToks;
-            edgeStart = Arrays.copyOf(es, nNodes + 1);
-            tokStart = Arrays.copyOf(ts, nNodes + 1);
-            edgeCp = Arrays.copyOf(ecp, nEdges);
-            edgeNode = Arrays.copyOf(en, nEdges);
+            int first = nEdges;
+            edgeStart[id] = first;
+            nEdges += groups;
+            while (nEdges > edgeCp.length) {
+                edgeCp = Arrays.copyOf(edgeCp, edgeCp.length * 2);
+                edgeNode = Arrays.copyOf(edgeNode, edgeNode.length * 2);
+            }
+            for (int g = 0; i < hi; g++) {
+                int c = cp(sorted[i], depth);
+                int j = i + 1;
+                while (j < hi && cp(sorted[j], depth) == c) {
+                    j++;
+                }
+                int child = node(i, j, depth + 1); // may grow the arrays: store after
+                edgeCp[first + g] = c;
+                edgeNode[first + g] = child;
+                i = j;
+            }
+            return id;
         }
     }
 }

@@ -61,6 +61,40 @@ class GrammarGenerationTest {
         }
     }
 
+    /**
+     * At Llama 3's 128k vocabulary (llama-bpe, byte-level pieces) on the benchmark's documents: json.gbnf and a
+     * 20-property object, the filter at every step equals llama.cpp's.
+     */
+    @Test
+    void filterEqualsLlamaCppsAt128k() throws IOException {
+        Path vocab = SyntheticLlama.vocabPath("llama-bpe");
+        Tokenizer bpe;
+        try (io.github.ggml4j.gguf.GgufFile f = io.github.ggml4j.gguf.GgufFile.open(vocab)) {
+            bpe = Tokenizer.fromGguf(f);
+        }
+        String json = Files.readString(LlamaCppGrammar.tree().resolve("grammars/json.gbnf"));
+        for (String[] c : new String[][] {{json, io.github.ggml4j.perf.GrammarCost.jsonDoc()},
+                {io.github.ggml4j.perf.GrammarCost.OBJECT20, io.github.ggml4j.perf.GrammarCost.object20Doc()}}) {
+            Grammar g = Grammar.gbnf(c[0]);
+            assertTrue(g.matches(c[1]), "the benchmark document fits its grammar");
+            int[] seq = io.github.ggml4j.perf.GrammarCost.tokens(bpe, g, c[1]);
+            List<String> ref = LlamaCppGrammar.run("mask", vocab, c[0], List.of(seq));
+            List<String> mine = new ArrayList<>();
+            boolean[] allowed = new boolean[bpe.vocabSize()];
+            GrammarSampler ours = g.sampler(bpe);
+            for (int i = 0; i <= seq.length; i++) {
+                ours.mask(allowed);
+                mine.add(LlamaCppGrammar.digest(allowed, bpe.vocabSize()));
+                if (i < seq.length) {
+                    ours.accept(seq[i]);
+                }
+            }
+            mine.add("end");
+            assertEquals(ref, mine, "allowed tokens per step at 128k");
+            assertTrue(ours.isComplete());
+        }
+    }
+
     @Test
     void generationUnderEachSampleGrammarFitsOursAndLlamaCpps() throws IOException {
         Tokenizer tok = model.tokenizer();
