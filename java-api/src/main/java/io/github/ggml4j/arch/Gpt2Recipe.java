@@ -57,6 +57,12 @@ public class Gpt2Recipe implements Recipe<Gpt2Recipe.Weights> {
         return new HParamsReader(metadata, name()).read(HParams.ROPE_NORMAL, 0, LAYER_NORM_EPS);
     }
 
+    /** Learned positions: a sequence holds at most {@code n_ctx_train} of them. */
+    @Override
+    public int maxPositions(HParams hp) {
+        return positions() == Presence.ABSENT ? Integer.MAX_VALUE : hp.nCtxTrain();
+    }
+
     /** Learned position embeddings. */
     protected Presence positions() {
         return Presence.REQUIRED;

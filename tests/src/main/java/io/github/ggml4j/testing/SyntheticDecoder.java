@@ -113,6 +113,11 @@ public record SyntheticDecoder(String arch, int nEmbd, int nLayer, int nHead, in
                 twoNorms, tied, maxAlibiBias, c, contextLength, seed, std);
     }
 
+    public SyntheticDecoder withContextLength(int n) {
+        return new SyntheticDecoder(arch, nEmbd, nLayer, nHead, nHeadKv, nFf, vocab, preTokenizer, type, biases,
+                twoNorms, tied, maxAlibiBias, clampKqv, n, seed, std);
+    }
+
     public SyntheticDecoder withStd(double s) {
         return new SyntheticDecoder(arch, nEmbd, nLayer, nHead, nHeadKv, nFf, vocab, preTokenizer, type, biases,
                 twoNorms, tied, maxAlibiBias, clampKqv, contextLength, seed, s);
