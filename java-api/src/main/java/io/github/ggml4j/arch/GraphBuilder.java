@@ -184,6 +184,48 @@ public final class GraphBuilder implements AutoCloseable {
         return inpOutIds == null ? x : GgmlLib.ggml_get_rows(ctx, x, inpOutIds);
     }
 
+    /** Learned absolute positions: rows of {@code posEmbd} [n_embd, n_ctx_train] at the input positions. */
+    public MemorySegment positionEmbeddings(MemorySegment posEmbd) {
+        return GgmlLib.ggml_get_rows(ctx, posEmbd, inpPos); // [n_embd, n_tokens]
+    }
+
+    /** Layer norm with the model's epsilon (read into {@link HParams#rmsEps()}). */
+    public MemorySegment layerNorm(MemorySegment x, MemorySegment weight, MemorySegment bias) {
+        return layerNorm(x, weight, bias, hp.rmsEps());
+    }
+
+    /** GELU feed-forward with optional biases: down · gelu(up · x + b_up) + b_down. */
+    public MemorySegment geluFfn(MemorySegment x, MemorySegment up, MemorySegment upBias, MemorySegment down,
+                                 MemorySegment downBias) {
+        MemorySegment h = GgmlLib.ggml_gelu(ctx, linear(up, x, upBias)); // [n_ff, n_tokens]
+        return linear(down, h, downBias);                                // [n_embd, n_tokens]
+    }
+
+    /** Q, K and V of one layer, each [head_dim, n_heads, n_tokens]. */
+    public record Qkv(MemorySegment q, MemorySegment k, MemorySegment v) {
+    }
+
+    /**
+     * A fused QKV projection {@code wqkv} [n_embd, n_embd_q + 2·n_embd_k_gqa] (+ bias), clamped to
+     * ±{@link HParams#clampKqv()} when set, split into strided views without copies.
+     */
+    public Qkv fusedQkv(MemorySegment x, MemorySegment wqkv, MemorySegment bias) {
+        MemorySegment qkv = linear(wqkv, x, bias); // [n_embd_q + 2·n_embd_k_gqa, n_tokens]
+        if (hp.clampKqv() > 0) {
+            qkv = GgmlLib.ggml_clamp(ctx, qkv, -hp.clampKqv(), hp.clampKqv());
+        }
+        long es = GgmlLib.ggml_element_size(qkv);
+        long row = io.github.ggml4j.nativ.Tensors.nb(qkv, 1);
+        long n = shape.nTokens();
+        long hk = hp.nEmbdHeadK();
+        long hv = hp.nEmbdHeadV();
+        MemorySegment q = GgmlLib.ggml_view_3d(ctx, qkv, hk, hp.nHead(), n, es * hk, row, 0);
+        MemorySegment k = GgmlLib.ggml_view_3d(ctx, qkv, hk, hp.nHeadKv(), n, es * hk, row, es * hp.nEmbdQ());
+        MemorySegment v = GgmlLib.ggml_view_3d(ctx, qkv, hv, hp.nHeadKv(), n, es * hv, row,
+                es * (hp.nEmbdQ() + hp.nEmbdKGqa()));
+        return new Qkv(q, k, v);
+    }
+
     /** Final norm and output projection: [n_embd, n_outputs] -> [n_vocab, n_outputs]. */
     public MemorySegment outputHead(MemorySegment x, MemorySegment norm, MemorySegment output, MemorySegment bias) {
         return linear(output, rmsNorm(x, norm), bias);
@@ -227,16 +269,18 @@ public final class GraphBuilder implements AutoCloseable {
                 // [head_dim_v, n_head_kv, n_kv] -> [n_kv, head_dim_v, n_head_kv], as the product below reads it
                 : GgmlLib.ggml_cont(ctx, GgmlLib.ggml_permute(ctx, vv, 1, 2, 0, 3));
         float scale = hp.kqScale();
+        // ALiBi (Press et al. 2022): the soft-max adds slope_h · mask, the mask holding -|i - j| (see KvCache)
+        float maxBias = hp.maxAlibiBias();
         MemorySegment cur;
         if (fa) {
-            cur = GgmlLib.ggml_flash_attn_ext(ctx, qp, kp, vp, inpMask, scale, 0.0f, 0.0f);
+            cur = GgmlLib.ggml_flash_attn_ext(ctx, qp, kp, vp, inpMask, scale, maxBias, 0.0f);
             GgmlLib.ggml_prec_set_acc(cur, GgmlLib.GGML_PREC_F32());
             // [head_dim_v, n_head, n_tokens] -> [n_embd_v, n_tokens]
             cur = GgmlLib.ggml_reshape_2d(ctx, cur, (long) headV * hp.nHead(), nTokens);
         } else {
             MemorySegment kq = GgmlLib.ggml_mul_mat(ctx, kp, qp);   // [n_kv, n_tokens, n_head]
             GgmlLib.ggml_prec_set_acc(kq, GgmlLib.GGML_PREC_F32());
-            kq = GgmlLib.ggml_soft_max_ext(ctx, kq, inpMask, scale, 0.0f);
+            kq = GgmlLib.ggml_soft_max_ext(ctx, kq, inpMask, scale, maxBias);
             MemorySegment kqv = GgmlLib.ggml_mul_mat(ctx, vp, kq); // [head_dim_v, n_tokens, n_head]
             cur = GgmlLib.ggml_permute(ctx, kqv, 0, 2, 1, 3);      // [head_dim_v, n_head, n_tokens]
             cur = GgmlLib.ggml_cont_2d(ctx, cur, (long) headV * hp.nHead(), nTokens);

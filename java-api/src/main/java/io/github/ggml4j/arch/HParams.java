@@ -27,11 +27,15 @@ import io.github.ggml4j.ModelException;
  * @param swaLayers     which layers use the window (one flag per layer, as
  *                      {@code <arch>.attention.sliding_window_pattern} gives it), or empty: every layer does
  * @param rwkv          RWKV's own hyper-parameters, or null for attention models
+ * @param maxAlibiBias  ALiBi's maximum bias (the per-head slopes follow from it and the head count), or 0 for
+ *                      no ALiBi; when set the memory's mask holds {@code -|i - j|} for visible cells
+ * @param clampKqv      clamp of the fused QKV projection to [-c, c], or 0 for none (MPT's {@code clip_qkv})
  */
 public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLayer, int nFf, int nHead, int nHeadKv,
                       int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
                       int nCtxOrig, float rmsEps, float attnScale, int slidingWindow,
-                      java.util.List<Boolean> swaLayers, RwkvParams rwkv) {
+                      java.util.List<Boolean> swaLayers, RwkvParams rwkv,
+                      float maxAlibiBias, float clampKqv) {
 
     public static final int ROPE_NORMAL = 0;
     public static final int ROPE_NEOX = 2;
@@ -63,6 +67,10 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
         if (!Float.isFinite(attnScale) || attnScale < 0) {
             throw new ModelException(arch + ": attention scale " + attnScale + " is not a finite non-negative number");
         }
+        if (!Float.isFinite(maxAlibiBias) || maxAlibiBias < 0 || !Float.isFinite(clampKqv) || clampKqv < 0) {
+            throw new ModelException(arch + ": max_alibi_bias " + maxAlibiBias + " and clamp_kqv " + clampKqv
+                    + " must be finite and non-negative");
+        }
         if (slidingWindow < 0) {
             throw new ModelException(arch + ": sliding window " + slidingWindow + " is negative");
         }
@@ -85,7 +93,7 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
                    int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
                    int nCtxOrig, float rmsEps, float attnScale, int slidingWindow) {
         this(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot, ropeType,
-                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), null);
+                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), null, 0f, 0f);
     }
 
     /** A transformer's hyper-parameters with a sliding-window pattern. */
@@ -93,7 +101,7 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
                    int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
                    int nCtxOrig, float rmsEps, float attnScale, int slidingWindow, java.util.List<Boolean> swaLayers) {
         this(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot, ropeType,
-                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, swaLayers, null);
+                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, swaLayers, null, 0f, 0f);
     }
 
     /** A recurrent model's hyper-parameters. */
@@ -101,7 +109,7 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
                    int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
                    int nCtxOrig, float rmsEps, float attnScale, int slidingWindow, RwkvParams rwkv) {
         this(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot, ropeType,
-                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), rwkv);
+                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), rwkv, 0f, 0f);
     }
 
     private static void positive(String what, int v) {
@@ -152,13 +160,22 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
      */
     public HParams forLayers(int n) {
         return new HParams(arch, nVocab, nCtxTrain, nEmbd, n, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot,
-                ropeType, ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), rwkv);
+                ropeType, ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), rwkv,
+                maxAlibiBias, clampKqv);
     }
 
     /** A copy with another window pattern (see {@link HParamsReader#swaPattern}). */
     public HParams withSwaLayers(java.util.List<Boolean> pattern) {
         return new HParams(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot,
-                ropeType, ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, pattern, rwkv);
+                ropeType, ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, pattern, rwkv,
+                maxAlibiBias, clampKqv);
+    }
+
+    /** A copy with ALiBi's maximum bias and the QKV clamp (each 0 for none). */
+    public HParams withAlibi(float maxBias, float clamp) {
+        return new HParams(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot,
+                ropeType, ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, swaLayers, rwkv,
+                maxBias, clamp);
     }
 
     /** The attention scale actually used. */

@@ -41,15 +41,24 @@ public final class HParamsReader {
      * @param nVocabHint the vocabulary size from the embedding tensor, used when no metadata gives it
      */
     public HParams read(int ropeType, int nVocabHint) {
+        return read(ropeType, nVocabHint, "attention.layer_norm_rms_epsilon");
+    }
+
+    /**
+     * As {@link #read(int, int)}, with the norm epsilon from {@code <arch>.<epsKey>}: LayerNorm models
+     * (GPT-2, MPT, BLOOM, Falcon) give {@code attention.layer_norm_epsilon}, which stands in
+     * {@link HParams#rmsEps()}.
+     */
+    public HParams read(int ropeType, int nVocabHint, String epsKey) {
         try {
-            return readChecked(ropeType, nVocabHint);
+            return readChecked(ropeType, nVocabHint, epsKey);
         } catch (GgufFormatException e) {
             // a missing or mistyped hyper-parameter is a valid GGUF file that is not a usable model
             throw new ModelException(arch + ": " + e.getMessage(), e);
         }
     }
 
-    private HParams readChecked(int ropeType, int nVocabHint) {
+    private HParams readChecked(int ropeType, int nVocabHint, String epsKey) {
         int nEmbd = requireInt("embedding_length");
         int nHead = requireInt("attention.head_count");
         int nHeadKv = intOr("attention.head_count_kv", nHead);
@@ -82,7 +91,7 @@ public final class HParamsReader {
                 requireInt("feed_forward_length"), nHead, nHeadKv, headK, headV, nRot, ropeType,
                 floatOr("rope.freq_base", 10000.0f), freqScale,
                 intOr("rope.scaling.original_context_length", 0),
-                md.getFloat(key("attention.layer_norm_rms_epsilon")),
+                md.getFloat(key(epsKey)),
                 floatOr("attention.scale", 0.0f),
                 intOr("attention.sliding_window", 0), swaPattern(requireInt("block_count"), 0, false));
     }

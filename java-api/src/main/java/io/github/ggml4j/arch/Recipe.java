@@ -34,6 +34,14 @@ public interface Recipe<W> {
         return true;
     }
 
+    /**
+     * The most positions a sequence may hold: unlimited for relative positions (RoPE, ALiBi), the rows of the
+     * table for learned absolute positions (GPT-2), which a position past them would index out of bounds.
+     */
+    default int maxPositions(HParams hp) {
+        return Integer.MAX_VALUE;
+    }
+
     /** What each output row holds. */
     default OutputKind output() {
         return OutputKind.LOGITS;

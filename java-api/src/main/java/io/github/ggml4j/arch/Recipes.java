@@ -17,6 +17,10 @@ public final class Recipes {
         register(new Rwkv6Recipe());
         register(new Rwkv7Recipe());
         register(new Olmo2Recipe());
+        register(new Gpt2Recipe());
+        register(new MptRecipe());
+        register(new BloomRecipe());
+        register(new FalconRecipe());
     }
 
     private Recipes() {

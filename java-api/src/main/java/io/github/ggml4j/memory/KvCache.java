@@ -276,8 +276,13 @@ public final class KvCache implements Memory, KvStore {
         fillMask(in, batch, causal);
     }
 
-    /** 0 where a token may look at a cell (same sequence, and not later when causal), -inf elsewhere. */
+    /**
+     * 0 where a token may look at a cell (same sequence, and not later when causal), -inf elsewhere; with
+     * ALiBi ({@link HParams#maxAlibiBias()} set) {@code -|p_token - p_cell|} instead of 0, which the soft-max
+     * scales by each head's slope.
+     */
     private void fillMask(Inputs in, Batch batch, boolean causal) {
+        boolean alibi = hp.maxAlibiBias() > 0;
         int nKv = in.attended();
         int n = batch.size();
         // per sequence of the batch: the position of each cell it sees, MAX_VALUE where it sees none
@@ -294,17 +299,20 @@ public final class KvCache implements Memory, KvStore {
                 cells.visibleTo(seq, nKv, seenPos);
                 lastSeq = seq;
             }
-            int limit = causal ? batch.position(i) : Integer.MAX_VALUE - 1;
+            int pos = batch.position(i);
+            int limit = causal ? pos : Integer.MAX_VALUE - 1;
             // with a sliding window only the last `window` positions up to the token's own
             int low = window > 0 ? batch.position(i) - window : Integer.MIN_VALUE;
             if (in.flash()) {
                 for (int j = 0; j < nKv; j++) {
-                    maskRow16[j] = seenPos[j] <= limit && seenPos[j] > low ? 0 : F16_NEG_INF;
+                    maskRow16[j] = seenPos[j] <= limit && seenPos[j] > low
+                            ? (alibi ? Float.floatToFloat16(-Math.abs(seenPos[j] - pos)) : 0) : F16_NEG_INF;
                 }
                 MemorySegment.copy(maskRow16, 0, maskHost, ValueLayout.JAVA_SHORT, (long) i * nKv * 2, nKv);
             } else {
                 for (int j = 0; j < nKv; j++) {
-                    maskRow32[j] = seenPos[j] <= limit && seenPos[j] > low ? 0f : Float.NEGATIVE_INFINITY;
+                    maskRow32[j] = seenPos[j] <= limit && seenPos[j] > low
+                            ? (alibi ? -Math.abs(seenPos[j] - pos) : 0f) : Float.NEGATIVE_INFINITY;
                 }
                 MemorySegment.copy(maskRow32, 0, maskHost, ValueLayout.JAVA_FLOAT, (long) i * nKv * 4, nKv);
             }

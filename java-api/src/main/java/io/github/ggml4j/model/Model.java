@@ -180,6 +180,11 @@ public final class Model implements AutoCloseable {
         // a rolling buffer holds any length in its window; a full cache holds what its cells do
         int cells = eo.rolling() && !loaded().hparams().mixedSwa() ? Integer.MAX_VALUE : eo.cells();
         int limit = o.contextSize() == 0 ? Math.min(cells, trained) : o.contextSize();
+        int positions = loaded().recipe().maxPositions(loaded().hparams());
+        if (limit > positions) {
+            throw new ContextOverflowException("a session of " + limit + " positions exceeds the " + positions
+                    + " the model's learned position embeddings cover", limit, positions);
+        }
         if (limit > cells) {
             throw new ContextOverflowException("a session of " + limit + " positions does not fit the model's KV cache of "
                     + cells + " cells; load the model with ModelOptions.withContextSize(" + limit + ") or more",
