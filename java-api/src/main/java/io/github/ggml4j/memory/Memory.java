@@ -124,6 +124,14 @@ public sealed interface Memory extends AutoCloseable
     /** Bytes of native memory this memory holds. */
     long nativeBytes();
 
+    /**
+     * How a "memory is full" error names this memory and its capacity, e.g. "KV cache ... cells"; the engine
+     * words the error with it and never asks which memory it has.
+     */
+    default String fullMessage(int live) {
+        return "the model's KV cache is full: all " + capacity() + " cells are in use by " + live + " sessions";
+    }
+
     /** One line for the engine's log: what this memory keeps, for which layers, and its bytes per sequence. */
     default String summary() {
         return getClass().getSimpleName() + ", " + nativeBytes() + " bytes";

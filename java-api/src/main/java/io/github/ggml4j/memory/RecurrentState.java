@@ -192,6 +192,13 @@ public final class RecurrentState implements Memory, StateStore {
     }
 
     @Override
+    public String fullMessage(int live) {
+        return "the model's recurrent state is full: all " + slots + " sequence slots are in use by " + live
+                + " sessions (close one" + (slots < MAX_SEQUENCES ? ", or load the model with a context size of up to "
+                + MAX_SEQUENCES + " for as many slots" : "") + ")";
+    }
+
+    @Override
     public int usedCells() {
         return entries.size();
     }

@@ -526,8 +526,7 @@ public final class Engine implements AutoCloseable {
         pending.removeAll(failed);
         int live = sequences.live();
         for (Request r : failed) {
-            fail(r, new ContextOverflowException("the model's KV cache is full: all " + memory.capacity()
-                    + " cells are in use by " + live + " sessions", r.remaining(), 0));
+            fail(r, new ContextOverflowException(memory.fullMessage(live), r.remaining(), 0));
         }
     }
 

@@ -249,6 +249,7 @@ class RwkvStateTest {
                     ContextOverflowException e = assertThrows(ContextOverflowException.class,
                             () -> extra.evaluate(RwkvModels.prompt(3, 100)));
                     System.out.println("rwkv" + version + " 17th sequence: " + e.getMessage());
+                    assertTrue(e.getMessage().contains("recurrent state is full: all 16 sequence slots"), e.getMessage());
                     assertThrows(ContextOverflowException.class, () -> open.get(0).fork());
                     open.remove(0).close();
                     extra.evaluate(RwkvModels.prompt(3, 100));
