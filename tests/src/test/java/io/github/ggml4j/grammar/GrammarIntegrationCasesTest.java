@@ -12,8 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The grammar cases of the pinned tree's tests/test-grammar-integration.cpp (the JSON Schema cases belong to the
- * converter's tests): strings each grammar must accept and must refuse, fed as that test feeds them, and the
+ * The cases of the pinned tree's tests/test-grammar-integration.cpp: strings each grammar (and each JSON
+ * Schema, through {@link Grammar#jsonSchema}) must accept and must refuse, fed as that test feeds them, and the
  * grammars that must not build (left recursion, an undefined rule, a missing root).
  */
 class GrammarIntegrationCasesTest {
@@ -37,6 +37,28 @@ class GrammarIntegrationCasesTest {
             }
         }
         assertEquals(139, checked, "strings checked");
+    }
+
+    @Test
+    void schemaStringsAcceptedAndRefusedAsInLlamaCpp() {
+        List<Object> schemas = Json.array(GrammarCases.integrationCases().get("schemas"));
+        assertEquals(33, schemas.size(), "test_schema cases converted from test-grammar-integration.cpp");
+        int checked = 0;
+        for (Object c : schemas) {
+            Map<String, Object> o = Json.object(c);
+            String desc = Json.string(o.get("desc"));
+            Grammar g = Grammar.jsonSchema(Json.string(o.get("schema")));
+            for (Object s : Json.array(o.get("pass"))) {
+                assertTrue(GrammarCases.matches(g.matcher(), Json.array(s)), desc + ": must accept " + s);
+                checked++;
+            }
+            for (Object s : Json.array(o.get("fail"))) {
+                assertFalse(GrammarCases.matches(g.matcher(), Json.array(s)), desc + ": must refuse " + s);
+                checked++;
+            }
+        }
+        assertEquals(248, checked, "strings checked");
+        System.out.println("test_schema: " + schemas.size() + " schemas, " + checked + " strings");
     }
 
     @Test
