@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,32 +23,24 @@ class GrammarIntegrationCasesTest {
     void stringsAcceptedAndRefusedAsInLlamaCpp() {
         List<Object> grammars = Json.array(GrammarCases.integrationCases().get("grammars"));
         assertEquals(14, grammars.size(), "test_grammar cases converted from test-grammar-integration.cpp");
-        int checked = 0;
-        for (Object c : grammars) {
-            Map<String, Object> o = Json.object(c);
-            String desc = Json.string(o.get("desc"));
-            Grammar g = Grammar.gbnf(Json.string(o.get("grammar")));
-            for (Object s : Json.array(o.get("pass"))) {
-                assertTrue(GrammarCases.matches(g.matcher(), Json.array(s)), desc + ": must accept " + s);
-                checked++;
-            }
-            for (Object s : Json.array(o.get("fail"))) {
-                assertFalse(GrammarCases.matches(g.matcher(), Json.array(s)), desc + ": must refuse " + s);
-                checked++;
-            }
-        }
-        assertEquals(139, checked, "strings checked");
+        assertEquals(139, checkStrings(grammars, o -> Grammar.gbnf(Json.string(o.get("grammar")))), "strings checked");
     }
 
     @Test
     void schemaStringsAcceptedAndRefusedAsInLlamaCpp() {
         List<Object> schemas = Json.array(GrammarCases.integrationCases().get("schemas"));
         assertEquals(33, schemas.size(), "test_schema cases converted from test-grammar-integration.cpp");
+        assertEquals(248, checkStrings(schemas, o -> Grammar.jsonSchema(Json.string(o.get("schema")))),
+                "strings checked");
+    }
+
+    /** Feeds each case's "pass" strings (must be accepted) and "fail" strings (must not); returns how many. */
+    private static int checkStrings(List<Object> cases, Function<Map<String, Object>, Grammar> grammar) {
         int checked = 0;
-        for (Object c : schemas) {
+        for (Object c : cases) {
             Map<String, Object> o = Json.object(c);
             String desc = Json.string(o.get("desc"));
-            Grammar g = Grammar.jsonSchema(Json.string(o.get("schema")));
+            Grammar g = grammar.apply(o);
             for (Object s : Json.array(o.get("pass"))) {
                 assertTrue(GrammarCases.matches(g.matcher(), Json.array(s)), desc + ": must accept " + s);
                 checked++;
@@ -57,8 +50,7 @@ class GrammarIntegrationCasesTest {
                 checked++;
             }
         }
-        assertEquals(248, checked, "strings checked");
-        System.out.println("test_schema: " + schemas.size() + " schemas, " + checked + " strings");
+        return checked;
     }
 
     @Test
