@@ -2,6 +2,8 @@ package io.github.ggml4j.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.ggml4j.chat.ChatMessage;
+import io.github.ggml4j.grammar.Grammar;
+import io.github.ggml4j.grammar.GrammarException;
 import io.github.ggml4j.sampling.SamplingOptions;
 
 import java.util.ArrayList;
@@ -24,9 +26,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param includeUsage send a usage chunk before {@code [DONE]} ({@code stream_options.include_usage})
  * @param sampling     how tokens are chosen
  * @param stop         stop strings
+ * @param grammar      what the output must match ({@code response_format} JSON mode), or null
  */
 record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt, int[] promptTokens, int maxTokens,
-                         boolean stream, boolean includeUsage, SamplingOptions sampling, List<String> stop) {
+                         boolean stream, boolean includeUsage, SamplingOptions sampling, List<String> stop,
+                         Grammar grammar) {
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
 
@@ -80,9 +84,10 @@ record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt
         }
         SamplingOptions sampling = sampling(body, options.sampling());
         List<String> stop = stop(body.get("stop"));
+        Grammar grammar = responseFormat(body.get("response_format"));
         if (chat) {
             return new CompletionRequest(true, messages(body.get("messages")), null, null, maxTokens, stream,
-                    includeUsage, sampling, stop);
+                    includeUsage, sampling, stop, grammar);
         }
         JsonNode p = body.get("prompt");
         if (p != null && p.isArray() && p.size() == 1 && p.get(0).isTextual()) {
@@ -93,7 +98,7 @@ record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt
         }
         if (p.isTextual()) {
             return new CompletionRequest(false, List.of(), p.asText(), null, maxTokens, stream, includeUsage,
-                    sampling, stop);
+                    sampling, stop, grammar);
         }
         if (p.isArray() && !p.isEmpty()) {
             int[] ids = new int[p.size()];
@@ -104,7 +109,7 @@ record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt
                 ids[i] = p.get(i).intValue();
             }
             return new CompletionRequest(false, List.of(), null, ids, maxTokens, stream, includeUsage, sampling,
-                    stop);
+                    stop, grammar);
         }
         throw ApiError.badRequest("prompt", "'prompt' must be a string, one string, or a non-empty array of token ids");
     }
@@ -114,10 +119,6 @@ record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt
         JsonNode tools = body.get("tools");
         if (tools != null && !tools.isNull() && !(tools.isArray() && tools.isEmpty())) {
             throw ApiError.badRequest("tools", "tool calling is not supported by this server yet");
-        }
-        JsonNode rf = body.get("response_format");
-        if (rf != null && !rf.isNull() && !(rf.isObject() && "text".equals(rf.path("type").asText()))) {
-            throw ApiError.badRequest("response_format", "only response_format {\"type\": \"text\"} is supported");
         }
         JsonNode lp = body.get("logprobs");
         if (lp != null && !lp.isNull() && !(lp.isBoolean() && !lp.asBoolean())) {
@@ -131,6 +132,47 @@ record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt
             throw ApiError.badRequest("suffix", "'suffix' is not supported");
         }
     }
+
+    /**
+     * JSON mode, as llama-server reads {@code response_format}: {@code text} (or none) is free text;
+     * {@code json_object} is any JSON value matching its optional {@code schema} (any JSON without one);
+     * {@code json_schema} matches {@code json_schema.schema}. The schema becomes a grammar through
+     * {@link Grammar#jsonSchema}; one it cannot convert is a 400 naming the problem.
+     */
+    static Grammar responseFormat(JsonNode rf) {
+        if (rf == null || rf.isNull()) {
+            return null;
+        }
+        if (!rf.isObject() || !rf.path("type").isTextual()) {
+            throw ApiError.badRequest("response_format", "'response_format' must be an object with a 'type'");
+        }
+        JsonNode schema = switch (rf.path("type").asText()) {
+            case "text" -> null;
+            case "json_object" -> rf.has("schema") ? rf.get("schema") : EMPTY_SCHEMA;
+            case "json_schema" -> {
+                JsonNode wrapper = rf.get("json_schema");
+                if (wrapper != null && !wrapper.isNull() && !wrapper.isObject()) {
+                    throw ApiError.badRequest("response_format", "'response_format.json_schema' must be an object");
+                }
+                yield wrapper != null && wrapper.has("schema") ? wrapper.get("schema") : EMPTY_SCHEMA;
+            }
+            default -> throw ApiError.badRequest("response_format", "response_format type '" + rf.path("type").asText()
+                    + "' is not one of text, json_object, json_schema");
+        };
+        if (schema == null) {
+            return null;
+        }
+        if (!schema.isObject() && !schema.isBoolean()) {
+            throw ApiError.badRequest("response_format", "the JSON schema must be an object");
+        }
+        try {
+            return Grammar.jsonSchema(schema.toString());
+        } catch (GrammarException e) {
+            throw ApiError.badRequest("response_format", "the JSON schema cannot be used: " + e.getMessage());
+        }
+    }
+
+    private static final JsonNode EMPTY_SCHEMA = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
 
     private static SamplingOptions sampling(JsonNode body, SamplingOptions base) {
         SamplingOptions s = base;

@@ -103,7 +103,8 @@ final class Completions {
         if (r.chat() && template.isFallback() && !stop.contains("<|im_end|>")) {
             stop.add("<|im_end|>"); // the ChatML fallback's end of turn may be plain text in the vocabulary
         }
-        return GenerateOptions.sampled(r.maxTokens(), r.sampling()).withStop(stop);
+        GenerateOptions go = GenerateOptions.sampled(r.maxTokens(), r.sampling()).withStop(stop);
+        return r.grammar() != null ? go.withGrammar(r.grammar()) : go;
     }
 
     /** Generates and answers; the slot is held by the caller. */

@@ -10,7 +10,8 @@ import dev.langchain4j.model.chat.response.ChatResponse;
  * with the model's own chat template and generated in a session of its own per request (concurrent requests
  * share the engine's batched steps). Finish reasons map to LangChain4j's ({@code STOP} for an end-of-generation
  * token or a stop sequence, {@code LENGTH} for the token limit or a full context) and token usage counts the
- * rendered prompt's and the reply's tokens. Tool calling and JSON response format are refused with
+ * rendered prompt's and the reply's tokens. A JSON response format (with or without a schema, as AI Services ask
+ * for structured outputs) constrains the reply with a grammar; tool calling is refused with
  * {@link dev.langchain4j.exception.UnsupportedFeatureException} for now.
  *
  * {@snippet :
@@ -44,6 +45,12 @@ public final class Ggml4jChatModel implements ChatModel, AutoCloseable {
     @Override
     public ChatRequestParameters defaultRequestParameters() {
         return chat.defaults();
+    }
+
+    /** Structured outputs: a JSON response format with a schema is honoured (by a grammar). */
+    @Override
+    public java.util.Set<dev.langchain4j.model.chat.Capability> supportedCapabilities() {
+        return java.util.Set.of(dev.langchain4j.model.chat.Capability.RESPONSE_FORMAT_JSON_SCHEMA);
     }
 
     /** The ggml4j model it runs. */

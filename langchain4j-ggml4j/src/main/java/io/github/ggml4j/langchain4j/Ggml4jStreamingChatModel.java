@@ -51,6 +51,12 @@ public final class Ggml4jStreamingChatModel implements StreamingChatModel, AutoC
         return chat.defaults();
     }
 
+    /** Structured outputs: a JSON response format with a schema is honoured (by a grammar). */
+    @Override
+    public java.util.Set<dev.langchain4j.model.chat.Capability> supportedCapabilities() {
+        return java.util.Set.of(dev.langchain4j.model.chat.Capability.RESPONSE_FORMAT_JSON_SCHEMA);
+    }
+
     /** The ggml4j model it runs. */
     public io.github.ggml4j.model.Model ggml4jModel() {
         return chat.model();

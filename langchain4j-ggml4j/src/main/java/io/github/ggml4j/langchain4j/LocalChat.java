@@ -6,6 +6,7 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
 import dev.langchain4j.model.chat.request.ResponseFormatType;
+import io.github.ggml4j.grammar.Grammar;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
@@ -122,9 +123,6 @@ final class LocalChat implements AutoCloseable {
         if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
             throw new UnsupportedFeatureException("ggml4j: tool calling is not supported yet");
         }
-        if (p.responseFormat() != null && p.responseFormat().type() == ResponseFormatType.JSON) {
-            throw new UnsupportedFeatureException("ggml4j: JSON response format is not supported yet");
-        }
         int[] prompt = promptTokens(template.render(Messages.convert(request.messages()), true));
         int maxTokens = p.maxOutputTokens() != null ? p.maxOutputTokens() : DEFAULT_MAX_TOKENS;
         List<String> stop = new ArrayList<>(p.stopSequences() == null ? List.of() : p.stopSequences());
@@ -133,6 +131,12 @@ final class LocalChat implements AutoCloseable {
         }
         long s = seed != null ? seed : ThreadLocalRandom.current().nextLong() & 0xffffffffL;
         GenerateOptions go = GenerateOptions.sampled(maxTokens, sampling(sampling, p, s)).withStop(stop);
+        if (p.responseFormat() != null && p.responseFormat().type() == ResponseFormatType.JSON) {
+            // JSON mode: the reply is constrained to the schema (to any JSON value without one) by a grammar
+            var schema = p.responseFormat().jsonSchema();
+            go = go.withGrammar(Grammar.jsonSchema(schema != null && schema.rootElement() != null
+                    ? JsonSchemas.toJson(schema.rootElement()) : "{}"));
+        }
         StringBuilder text = new StringBuilder();
         int generated = 0;
         io.github.ggml4j.session.FinishReason finish = io.github.ggml4j.session.FinishReason.CANCELLED;

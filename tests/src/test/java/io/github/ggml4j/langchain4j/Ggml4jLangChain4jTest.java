@@ -189,6 +189,40 @@ class Ggml4jLangChain4jTest {
                 .build()));
     }
 
+    /** What AI Services parse a structured reply into. */
+    record Verdict(boolean ok, int score) {
+    }
+
+    interface Judge {
+        Verdict judge(String text);
+    }
+
+    @Test
+    void structuredOutputsAreConstrainedToTheirSchema() throws Exception {
+        // room for the grammar's longest whitespace runs: a reply always closes before the token limit
+        try (Ggml4jChatModel json = Ggml4jChatModel.builder().model(model).temperature(1.0).seed(3L).maxTokens(400)
+                .build()) {
+            // AI Services see the JSON-schema capability and send the record's schema as the response format
+            Judge judge = AiServices.create(Judge.class, json);
+            for (int i = 0; i < 2; i++) {
+                assertTrue(judge.judge("Is this fine? " + i) != null);
+            }
+            var schema = dev.langchain4j.model.chat.request.json.JsonSchema.builder().name("verdict")
+                    .rootElement(dev.langchain4j.model.chat.request.json.JsonObjectSchema.builder()
+                            .addBooleanProperty("ok").addIntegerProperty("score").required("ok", "score")
+                            .additionalProperties(false).build())
+                    .build();
+            ChatResponse r = json.chat(ChatRequest.builder().messages(UserMessage.from("Rate it."))
+                    .responseFormat(dev.langchain4j.model.chat.request.ResponseFormat.builder()
+                            .type(dev.langchain4j.model.chat.request.ResponseFormatType.JSON).jsonSchema(schema).build())
+                    .build());
+            assertEquals(FinishReason.STOP, r.finishReason(), r.aiMessage().text());
+            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.aiMessage().text());
+            assertTrue(node.isObject() && node.size() == 2 && node.path("ok").isBoolean()
+                    && node.path("score").isIntegralNumber(), r.aiMessage().text());
+        }
+    }
+
     @Test
     void badSettingsFailAtBuildTime() {
         assertThrows(IllegalArgumentException.class, () -> Ggml4jChatModel.builder().build());

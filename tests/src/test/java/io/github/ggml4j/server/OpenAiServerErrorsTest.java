@@ -87,6 +87,9 @@ class OpenAiServerErrorsTest {
         "stream a string     | /v1/completions      | {\"prompt\": \"hi\", \"stream\": \"yes\"} | 400 | invalid_value",
         "empty stop          | /v1/completions      | {\"prompt\": \"hi\", \"stop\": [\"\"]} | 400 | invalid_value",
         "tools               | /v1/chat/completions | {\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"tools\": [{\"type\": \"function\"}]} | 400 | invalid_value",
+        "response_format xml | /v1/completions      | {\"prompt\": \"x\", \"response_format\": {\"type\": \"xml\"}} | 400 | invalid_value",
+        "bad json schema     | /v1/completions      | {\"prompt\": \"x\", \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {\"$ref\": \"#/nowhere\"}}}} | 400 | invalid_value",
+        "schema not object   | /v1/completions      | {\"prompt\": \"x\", \"response_format\": {\"type\": \"json_object\", \"schema\": 3}} | 400 | invalid_value",
         "embeddings          | /v1/embeddings       | {\"input\": \"hi\", \"model\": \"tiny-llama\"} | 400 | model_not_supported",
         "unknown path        | /v1/engines          | {}                              | 404 | not_found",
     })

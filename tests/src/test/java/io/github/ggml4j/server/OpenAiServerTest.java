@@ -195,6 +195,43 @@ class OpenAiServerTest {
     }
 
     @Test
+    void responseFormatConstrainsTheAnswerToJson() throws Exception {
+        // room for the grammar's longest whitespace runs: the answer always closes before max_tokens
+        try (OpenAiServer json = OpenAiServer.start(model, template, ServerFixture.options().withParallel(2)
+                .withSlotContext(1024).withMaxTokens(600))) {
+            Map<String, Object> schema = Map.of("type", "object", "properties", Map.of(
+                    "ok", Map.of("type", "boolean"),
+                    "n", Map.of("type", "integer", "minimum", 0, "maximum", 9)),
+                    "required", List.of("ok", "n"), "additionalProperties", false);
+            for (int seed = 1; seed <= 3; seed++) {
+                String body = json(Map.of("model", MODEL_ID, "max_tokens", 600, "temperature", 1, "seed", seed,
+                        "messages", List.of(Map.of("role", "user", "content", "Answer in JSON.")),
+                        "response_format", Map.of("type", "json_schema",
+                                "json_schema", Map.of("name", "answer", "schema", schema))));
+                ServerFixture.Reply r = post(http, json.baseUri(), "/v1/chat/completions", body);
+                assertEquals(200, r.status(), r.raw());
+                assertEquals("stop", r.body().at("/choices/0/finish_reason").asText(), r.raw());
+                JsonNode answer = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(r.body().at("/choices/0/message/content").asText());
+                assertTrue(answer.isObject() && answer.size() == 2, "two properties: " + answer);
+                assertTrue(answer.path("ok").isBoolean(), answer.toString());
+                assertTrue(answer.path("n").isInt() && answer.path("n").asInt() >= 0 && answer.path("n").asInt() <= 9,
+                        answer.toString());
+            }
+            String any = json(Map.of("model", MODEL_ID, "max_tokens", 600, "temperature", 1, "seed", 7,
+                    "prompt", "Some JSON:", "response_format", Map.of("type", "json_object",
+                            "schema", Map.of("type", "array", "maxItems", 3, "items", Map.of("type", "integer")))));
+            ServerFixture.Reply r = post(http, json.baseUri(), "/v1/completions", any);
+            assertEquals(200, r.status(), r.raw());
+            JsonNode array = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(r.body().at("/choices/0/text").asText());
+            assertTrue(array.isArray() && array.size() <= 3, array.toString());
+            array.forEach(v -> assertTrue(v.isIntegralNumber(), array.toString()));
+        }
+        awaitIdle();
+    }
+
+    @Test
     void aClientThatDisconnectsFreesItsSessionAndSlot() throws Exception {
         try (OpenAiServer one = OpenAiServer.start(model, template, ServerFixture.options().withParallel(1)
                 .withQueueSize(0).withSlotContext(2048).withMaxTokens(2000))) {
