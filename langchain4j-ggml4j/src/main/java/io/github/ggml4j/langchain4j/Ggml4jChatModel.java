@@ -50,7 +50,7 @@ public final class Ggml4jChatModel implements ChatModel, AutoCloseable {
     /** Structured outputs: a JSON response format with a schema is honoured (by a grammar). */
     @Override
     public java.util.Set<dev.langchain4j.model.chat.Capability> supportedCapabilities() {
-        return java.util.Set.of(dev.langchain4j.model.chat.Capability.RESPONSE_FORMAT_JSON_SCHEMA);
+        return LocalChat.CAPABILITIES;
     }
 
     /** The ggml4j model it runs. */

@@ -117,6 +117,10 @@ final class LocalChat implements AutoCloseable {
         return template;
     }
 
+    /** What both chat models declare: {@link #chat} turns a JSON response format into a grammar. */
+    static final java.util.Set<dev.langchain4j.model.chat.Capability> CAPABILITIES =
+            java.util.Set.of(dev.langchain4j.model.chat.Capability.RESPONSE_FORMAT_JSON_SCHEMA);
+
     /** Generates the reply to {@code request}, passing each piece of text to {@code partial} (may be null). */
     ChatResponse chat(ChatRequest request, Consumer<String> partial) {
         ChatRequestParameters p = request.parameters();
