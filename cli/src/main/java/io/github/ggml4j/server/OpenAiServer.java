@@ -232,14 +232,15 @@ public final class OpenAiServer implements AutoCloseable {
                 throw ApiError.badRequest(null, "bad Content-Length '" + len + "'");
             }
             if (n > max) {
+                drain(ex);
                 throw tooLarge(n);
             }
         }
         byte[] body;
-        try (InputStream in = ex.getRequestBody()) {
-            body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-        }
+        InputStream in = ex.getRequestBody();
+        body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
         if (body.length > max) {
+            drain(ex);
             throw tooLarge(-1);
         }
         if (body.length == 0) {
@@ -252,6 +253,26 @@ public final class OpenAiServer implements AutoCloseable {
                     + e.getOriginalMessage());
         }
     }
+
+    /**
+     * Reads and discards what is left of an oversize body, up to {@link #DRAIN_LIMIT} bytes, so that the 413 reaches
+     * the client: closing a socket with unread bytes in its receive buffer sends a reset, and the client then sees
+     * the connection fail instead of the answer. Beyond the limit the connection is dropped.
+     */
+    private static void drain(HttpExchange ex) {
+        try {
+            InputStream in = ex.getRequestBody();
+            byte[] buf = new byte[64 * 1024];
+            long left = DRAIN_LIMIT;
+            for (int r; left > 0 && (r = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
+                left -= r;
+            }
+        } catch (IOException e) {
+            // the client went away: nothing to answer
+        }
+    }
+
+    private static final long DRAIN_LIMIT = 64L << 20;
 
     private ApiError tooLarge(long n) {
         return ApiError.of(413, "invalid_request_error", "request_too_large", "the request body is "
