@@ -75,7 +75,7 @@ if (GGML4J_SANITIZE)
 endif()
 if (GGML4J_REFERENCE AND NOT GGML4J_CPU_MODE STREQUAL "portable")
     list(APPEND _targets llama llama-bench llama-simple llama-completion llama-quantize llama-tokenize test-tokenizer-0
-        llama-batched llama-batched-bench llama-perplexity llama-imatrix llama-server)
+        llama-batched llama-batched-bench llama-perplexity llama-imatrix llama-server llama-embedding)
 endif()
 
 # What a second reference build needs when the kernel probe fails a CPU path on the build machine

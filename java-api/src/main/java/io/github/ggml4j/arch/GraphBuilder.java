@@ -1,5 +1,6 @@
 package io.github.ggml4j.arch;
 
+import io.github.ggml4j.model.Pooling;
 import io.github.ggml4j.NativeException;
 import io.github.ggml4j.internal.ggml.GgmlLib;
 import io.github.ggml4j.memory.GraphInputs;
@@ -40,6 +41,9 @@ public final class GraphBuilder implements AutoCloseable {
     private final MemorySegment inpPos;      // [n_tokens] i32
     private final MemorySegment inpOutIds;   // [n_outputs] i32, or null when every token is an output
     private final GraphInputs memoryInputs;
+    private MemorySegment inpMean;           // [n_tokens, n_outputs] f32, when mean pooling
+    private MemorySegment inpCls;            // [n_outputs] i32, when first- or last-token pooling
+    private Pooling rowPooling;
     private MemorySegment logits;
 
     public GraphBuilder(int maxNodes, HParams hp, Memory memory, Shape shape) {
@@ -108,6 +112,21 @@ public final class GraphBuilder implements AutoCloseable {
     /** The output-row selection input, or null when all tokens are outputs. */
     public MemorySegment outIdsInput() {
         return inpOutIds;
+    }
+
+    /** Mean pooling's weights input [n_tokens, n_outputs], or null when the graph pools no means. */
+    public MemorySegment meanInput() {
+        return inpMean;
+    }
+
+    /** The pooled token index per output [n_outputs], or null when the graph picks no rows. */
+    public MemorySegment poolRowsInput() {
+        return inpCls;
+    }
+
+    /** Which token {@link #poolRowsInput()} picks per output: {@link Pooling#CLS} (first) or {@link Pooling#LAST}. */
+    public Pooling rowPooling() {
+        return rowPooling;
     }
 
     /** The logits tensor [n_vocab, n_outputs], once the recipe finished. */
@@ -229,6 +248,36 @@ public final class GraphBuilder implements AutoCloseable {
     /** Final norm and output projection: [n_embd, n_outputs] -> [n_vocab, n_outputs]. */
     public MemorySegment outputHead(MemorySegment x, MemorySegment norm, MemorySegment output, MemorySegment bias) {
         return linear(output, rmsNorm(x, norm), bias);
+    }
+
+    /**
+     * One vector per output row from the hidden states of all tokens [n_embd, n_tokens]: the mean over the
+     * tokens of that row's sequence, or the state of its first (CLS, RANK) or last token. The engine fills the
+     * weights or indices from the batch. NONE keeps the output rows.
+     *
+     * @return [n_embd, n_outputs]
+     */
+    public MemorySegment pool(MemorySegment x, Pooling pooling) {
+        int n = shape.nTokens();
+        int nOut = shape.nOutputs();
+        return switch (pooling) {
+            case NONE -> selectOutputs(x);
+            case MEAN -> {
+                inpMean = input("inp_mean", GgmlLib.GGML_TYPE_F32(), n, nOut);
+                // [n_embd, n_tokens]^T · [n_tokens, n_outputs]
+                yield GgmlLib.ggml_mul_mat(ctx, GgmlLib.ggml_cont(ctx, GgmlLib.ggml_transpose(ctx, x)), inpMean);
+            }
+            case CLS, LAST, RANK -> {
+                inpCls = input("inp_cls", GgmlLib.GGML_TYPE_I32(), nOut);
+                rowPooling = pooling == Pooling.LAST ? Pooling.LAST : Pooling.CLS;
+                yield GgmlLib.ggml_get_rows(ctx, x, inpCls);
+            }
+        };
+    }
+
+    /** {@code tanh(x)}. */
+    public MemorySegment tanh(MemorySegment x) {
+        return GgmlLib.ggml_tanh(ctx, x);
     }
 
     // ---- attention ---------------------------------------------------------------------------------------

@@ -30,12 +30,13 @@ import io.github.ggml4j.ModelException;
  * @param maxAlibiBias  ALiBi's maximum bias (the per-head slopes follow from it and the head count), or 0 for
  *                      no ALiBi; when set the memory's mask holds {@code -|i - j|} for visible cells
  * @param clampKqv      clamp of the fused QKV projection to [-c, c], or 0 for none (MPT's {@code clip_qkv})
+ * @param encoder       an encoder's pooling and classification head, or null for decoders
  */
 public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLayer, int nFf, int nHead, int nHeadKv,
                       int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
                       int nCtxOrig, float rmsEps, float attnScale, int slidingWindow,
                       java.util.List<Boolean> swaLayers, RwkvParams rwkv,
-                      float maxAlibiBias, float clampKqv) {
+                      float maxAlibiBias, float clampKqv, EncoderParams encoder) {
 
     public static final int ROPE_NORMAL = 0;
     public static final int ROPE_NEOX = 2;
@@ -93,7 +94,7 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
                    int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
                    int nCtxOrig, float rmsEps, float attnScale, int slidingWindow) {
         this(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot, ropeType,
-                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), null, 0f, 0f);
+                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), null, 0f, 0f, null);
     }
 
     /** A transformer's hyper-parameters with a sliding-window pattern. */
@@ -101,7 +102,7 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
                    int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
                    int nCtxOrig, float rmsEps, float attnScale, int slidingWindow, java.util.List<Boolean> swaLayers) {
         this(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot, ropeType,
-                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, swaLayers, null, 0f, 0f);
+                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, swaLayers, null, 0f, 0f, null);
     }
 
     /** A recurrent model's hyper-parameters. */
@@ -109,7 +110,7 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
                    int nEmbdHeadK, int nEmbdHeadV, int nRot, int ropeType, float ropeFreqBase, float ropeFreqScale,
                    int nCtxOrig, float rmsEps, float attnScale, int slidingWindow, RwkvParams rwkv) {
         this(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot, ropeType,
-                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), rwkv, 0f, 0f);
+                ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), rwkv, 0f, 0f, null);
     }
 
     private static void positive(String what, int v) {
@@ -161,21 +162,28 @@ public record HParams(String arch, int nVocab, int nCtxTrain, int nEmbd, int nLa
     public HParams forLayers(int n) {
         return new HParams(arch, nVocab, nCtxTrain, nEmbd, n, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot,
                 ropeType, ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, java.util.List.of(), rwkv,
-                maxAlibiBias, clampKqv);
+                maxAlibiBias, clampKqv, encoder);
     }
 
     /** A copy with another window pattern (see {@link HParamsReader#swaPattern}). */
     public HParams withSwaLayers(java.util.List<Boolean> pattern) {
         return new HParams(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot,
                 ropeType, ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, pattern, rwkv,
-                maxAlibiBias, clampKqv);
+                maxAlibiBias, clampKqv, encoder);
     }
 
     /** A copy with ALiBi's maximum bias and the QKV clamp (each 0 for none). */
     public HParams withAlibi(float maxBias, float clamp) {
         return new HParams(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot,
                 ropeType, ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, swaLayers, rwkv,
-                maxBias, clamp);
+                maxBias, clamp, encoder);
+    }
+
+    /** A copy with an encoder's pooling and classification head. */
+    public HParams withEncoder(EncoderParams e) {
+        return new HParams(arch, nVocab, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, nEmbdHeadK, nEmbdHeadV, nRot,
+                ropeType, ropeFreqBase, ropeFreqScale, nCtxOrig, rmsEps, attnScale, slidingWindow, swaLayers, rwkv,
+                maxAlibiBias, clampKqv, e);
     }
 
     /** The attention scale actually used. */

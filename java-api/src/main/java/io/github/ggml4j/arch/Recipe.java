@@ -43,7 +43,7 @@ public interface Recipe<W> {
     }
 
     /** What each output row holds. */
-    default OutputKind output() {
+    default OutputKind output(HParams hp) {
         return OutputKind.LOGITS;
     }
 

@@ -21,6 +21,8 @@ public final class Recipes {
         register(new MptRecipe());
         register(new BloomRecipe());
         register(new FalconRecipe());
+        register(new BertRecipe());
+        register(new NomicBertRecipe());
     }
 
     private Recipes() {

@@ -14,7 +14,7 @@ import java.io.IOException;
  * sequence operations are defined once here. Only the engine's thread calls it.
  */
 public sealed interface Memory extends AutoCloseable
-        permits KvCache, RollingKvCache, InterleavedKvCache, RecurrentState {
+        permits KvCache, RollingKvCache, InterleavedKvCache, RecurrentState, EncoderMemory {
 
     /**
      * Where a batch went: one cell per token, how many cells the graph attends over, and which of the memory's
@@ -42,6 +42,14 @@ public sealed interface Memory extends AutoCloseable
         return "cannot rewind to position " + position + ": the KV cache keeps only the last "
                 + maxTokensPerSequence() + " positions (a rolling buffer), and those before " + nextPosition(seq)
                 + " that position needs are gone";
+    }
+
+    /**
+     * Whether a sequence's tokens must all come in one step (an encoder, whose tokens attend to later ones and
+     * which keeps nothing between steps); the planner then takes a request whole or leaves it for a later step.
+     */
+    default boolean wholeSequences() {
+        return false;
     }
 
     /** The most positions one sequence can hold: the capacity for a plain cache, unbounded for a rolling one. */

@@ -2,11 +2,13 @@ package io.github.ggml4j.model;
 
 import io.github.ggml4j.ModelException;
 import io.github.ggml4j.ResourceClosedException;
+import io.github.ggml4j.arch.EncoderParams;
 import io.github.ggml4j.arch.HParams;
 import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.gguf.GgufTensorInfo;
 import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.StorageException;
+import io.github.ggml4j.runtime.Embeddings;
 import io.github.ggml4j.runtime.Engine;
 import io.github.ggml4j.runtime.EngineOptions;
 import io.github.ggml4j.runtime.LoadedModel;
@@ -134,6 +136,7 @@ public final class Model implements AutoCloseable {
      */
     public Session newSession(SessionOptions sessionOptions) {
         Objects.requireNonNull(sessionOptions, "sessionOptions");
+        requireDecoder();
         Engine e = engine();
         return open(e.newSequence(limit(sessionOptions), sessionOptions.waitWhenFull()));
     }
@@ -169,6 +172,7 @@ public final class Model implements AutoCloseable {
     public Session restoreSession(byte[] state, SessionOptions sessionOptions) {
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(sessionOptions, "sessionOptions");
+        requireDecoder();
         Engine e = engine();
         return open(SessionStates.restore(e, state, limit(sessionOptions), sessionOptions.waitWhenFull()));
     }
@@ -234,6 +238,143 @@ public final class Model implements AutoCloseable {
                     rolling));
         }
         return engine;
+    }
+
+    // ---- encoders ----------------------------------------------------------------------------------------
+
+    /**
+     * How this encoder pools its token states into one vector per input (from {@code <arch>.pooling_type});
+     * empty for a decoder, which generates text instead.
+     */
+    public java.util.Optional<Pooling> pooling() {
+        EncoderParams e = loaded().hparams().encoder();
+        return e == null ? java.util.Optional.empty() : java.util.Optional.of(e.pooling());
+    }
+
+    /** {@link #embed(List, boolean)} with L2 normalisation, as llama.cpp's embedding tools default to. */
+    public float[][] embed(List<String> texts) {
+        return embed(texts, true);
+    }
+
+    /**
+     * Sentence embeddings: one pooled vector per text, in order, the texts batched together into shared steps.
+     * Each text is tokenized with the model's special tokens ({@code [CLS] ... [SEP]} for BERT).
+     *
+     * {@snippet :
+     * try (Model m = Model.load(Path.of("bge-small-en-v1.5-q8_0.gguf"))) {
+     *     float[][] v = m.embed(List.of("The cat sat.", "A cat was sitting."));
+     *     double cosine = 0;
+     *     for (int i = 0; i < v[0].length; i++) cosine += v[0][i] * v[1][i]; // unit vectors
+     * }
+     * }
+     *
+     * @param normalize scale each vector to unit Euclidean length
+     * @throws ModelException           if the model is not an encoder, a reranker, or pools nothing
+     * @throws ContextOverflowException if a text has more tokens than one micro-batch or the trained positions
+     */
+    public float[][] embed(List<String> texts, boolean normalize) {
+        Pooling p = requireEncoder("embed");
+        if (p == Pooling.RANK) {
+            throw new ModelException(path.getFileName() + " is a reranker (pooling rank): use rank(query, documents)");
+        }
+        if (p == Pooling.NONE) {
+            throw new ModelException(path.getFileName() + " pools nothing (pooling none): use embedTokens(text)");
+        }
+        List<int[]> inputs = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            inputs.add(tokenizer().encode(Objects.requireNonNull(t, "text"), true, true));
+        }
+        float[][] v = Embeddings.pooled(engine(), inputs, maxPositions());
+        return normalize ? normalized(v) : v;
+    }
+
+    /**
+     * One vector per token of {@code text}, for an encoder without pooling (pooling none).
+     *
+     * @throws ModelException if the model is not an encoder, or pools its outputs
+     */
+    public float[][] embedTokens(String text, boolean normalize) {
+        Objects.requireNonNull(text, "text");
+        Pooling p = requireEncoder("embedTokens");
+        if (p != Pooling.NONE) {
+            throw new ModelException(path.getFileName() + " pools its outputs (pooling " + p.name().toLowerCase(
+                    java.util.Locale.ROOT) + "): use embed(texts)" + (p == Pooling.RANK ? " or rank" : ""));
+        }
+        float[][] v = Embeddings.perToken(engine(), tokenizer().encode(text, true, true), maxPositions());
+        return normalize ? normalized(v) : v;
+    }
+
+    /**
+     * Relevance scores of a cross-encoder reranker (pooling rank): each document is paired with the query as
+     * the model's {@code rerank} template says, or as {@code query [SEP] document}, and scored by the
+     * classification head (the first output when it has several). Higher is more relevant.
+     *
+     * {@snippet :
+     * float[] scores = reranker.rank("what is panda?", List.of("hi", "The giant panda is a bear."));
+     * }
+     *
+     * @throws ModelException if the model is not a reranker
+     */
+    public float[] rank(String query, List<String> documents) {
+        Objects.requireNonNull(query, "query");
+        if (requireEncoder("rank") != Pooling.RANK) {
+            throw new ModelException(path.getFileName() + " is not a reranker (its pooling is "
+                    + pooling().orElseThrow().name().toLowerCase(java.util.Locale.ROOT) + "): use embed(texts)");
+        }
+        Tokenizer t = tokenizer();
+        java.util.Optional<String> template = chatTemplate("rerank");
+        List<int[]> inputs = new ArrayList<>(documents.size());
+        for (String doc : documents) {
+            Objects.requireNonNull(doc, "document");
+            String text = template.map(tpl -> tpl.replace("{query}", query).replace("{document}", doc))
+                    .orElseGet(() -> query + pairSeparator(t) + doc);
+            inputs.add(t.encode(text, true, true));
+        }
+        float[][] v = Embeddings.pooled(engine(), inputs, maxPositions());
+        float[] scores = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            scores[i] = v[i][0];
+        }
+        return scores;
+    }
+
+    /** What joins a pair for a reranker, as llama.cpp's embedding tool joins it: EOS if added, SEP if added. */
+    private String pairSeparator(Tokenizer t) {
+        StringBuilder sb = new StringBuilder();
+        if (t.addsEos()) {
+            sb.append(t.tokenText(t.specialTokens().eos()));
+        }
+        boolean addSep = loaded().file().metadata().optBool("tokenizer.ggml.add_sep_token")
+                .orElse(t.model() == io.github.ggml4j.tokenizer.TokenizerModel.WPM);
+        if (addSep && t.specialTokens().sep() >= 0) {
+            sb.append(t.tokenText(t.specialTokens().sep()));
+        }
+        return sb.toString();
+    }
+
+    private int maxPositions() {
+        return loaded().recipe().maxPositions(loaded().hparams());
+    }
+
+    private static float[][] normalized(float[][] v) {
+        float[][] out = new float[v.length][];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Embeddings.l2Normalize(v[i]);
+        }
+        return out;
+    }
+
+    private Pooling requireEncoder(String what) {
+        return pooling().orElseThrow(() -> new ModelException(path.getFileName() + " is a decoder ("
+                + loaded().hparams().arch() + "): " + what + " needs an encoder such as bert or nomic-bert"));
+    }
+
+    private void requireDecoder() {
+        pooling().ifPresent(p -> {
+            throw new ModelException(path.getFileName() + " is an encoder (" + loaded().hparams().arch()
+                    + ", pooling " + p.name().toLowerCase(java.util.Locale.ROOT) + "): it embeds text with embed"
+                    + " or rank and does not generate; sessions need a decoder");
+        });
     }
 
     public ModelInfo info() {

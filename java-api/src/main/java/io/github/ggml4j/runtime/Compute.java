@@ -39,6 +39,7 @@ final class Compute implements AutoCloseable {
     private final MemorySegment tokensHost;
     private final MemorySegment posHost;
     private final MemorySegment outIdsHost;
+    private MemorySegment poolHost;
     private Arena outputArena;
     private MemorySegment outputHost;
     private int outputWidth;
@@ -284,7 +285,8 @@ final class Compute implements AutoCloseable {
             set(current.positionsInput(), posHost, 4L * n);
         }
         memory.fillInputs(current.memoryInputs(), batch, slots, model.recipe().causal());
-        if (current.outIdsInput() != null) {
+        fillPooling(batch);
+        if (current.outIdsInput() != null && allocated(current.outIdsInput())) { // a pooled graph reads all rows
             int o = 0;
             for (int i = 0; i < n; i++) {
                 if (batch.output(i)) {
@@ -293,6 +295,51 @@ final class Compute implements AutoCloseable {
             }
             set(current.outIdsInput(), outIdsHost, 4L * o);
         }
+    }
+
+    /**
+     * Pooling inputs, per output row (a sequence, at its output token): the mean's weights 1/n over the
+     * sequence's tokens, or the index of its first or last token. Each sequence is whole in the batch.
+     */
+    private void fillPooling(Batch batch) {
+        MemorySegment mean = current.meanInput();
+        MemorySegment rows = current.poolRowsInput();
+        if (mean == null && rows == null) {
+            return;
+        }
+        int n = batch.size();
+        int nOut = batch.outputCount();
+        if (poolHost == null) { // once, for the largest batch: as many outputs as tokens
+            poolHost = arena.allocate(4L * options.ubatchSize() * options.ubatchSize(), 64);
+        }
+        int o = 0;
+        for (int i = 0; i < n; i++) {
+            if (!batch.output(i)) {
+                continue;
+            }
+            int seq = batch.seq(i);
+            int first = i;
+            while (first > 0 && batch.seq(first - 1) == seq) {
+                first--;
+            }
+            int last = i;
+            while (last + 1 < n && batch.seq(last + 1) == seq) {
+                last++;
+            }
+            if (mean != null) {
+                float w = 1.0f / (last - first + 1);
+                long base = 4L * o * n;
+                poolHost.asSlice(base, 4L * n).fill((byte) 0);
+                for (int j = first; j <= last; j++) {
+                    poolHost.set(ValueLayout.JAVA_FLOAT, base + 4L * j, w);
+                }
+            } else {
+                poolHost.setAtIndex(ValueLayout.JAVA_INT, o,
+                        current.rowPooling() == io.github.ggml4j.model.Pooling.LAST ? last : first);
+            }
+            o++;
+        }
+        set(mean != null ? mean : rows, poolHost, mean != null ? 4L * n * nOut : 4L * nOut);
     }
 
     private static boolean allocated(MemorySegment tensor) {

@@ -60,6 +60,9 @@ final class StepPlanner {
         if (budget == 0) {
             return new Plan(running, candidates);
         }
+        if (memory.wholeSequences()) {
+            return planWhole(candidates, budget, batch, running);
+        }
         if (memory.equalTokensPerSequence()) {
             planEqual(candidates, budget, batch, running);
             return new Plan(running, List.of());
@@ -101,6 +104,23 @@ final class StepPlanner {
                 budget -= per;
             }
         }
+    }
+
+    /**
+     * For a memory that takes each request whole: as many whole requests as fit, in round-robin order; one
+     * that can never fit a step has no room at all.
+     */
+    private Plan planWhole(List<Request> candidates, int budget, Batch batch, List<Request> running) {
+        List<Request> tooLong = new ArrayList<>();
+        for (Request r : candidates) {
+            if (r.remaining() > Math.min(ubatch, memory.maxTokensPerSequence())) {
+                tooLong.add(r);
+            } else if (r.remaining() <= budget) {
+                take(r, r.remaining(), batch, running);
+                budget -= r.taken;
+            }
+        }
+        return new Plan(running, tooLong);
     }
 
     private void take(Request r, int wanted, Batch batch, List<Request> running) {

@@ -18,12 +18,12 @@ import java.util.concurrent.TimeUnit;
  * llama.cpp's own tools (llama-simple, llama-completion, llama-tokenize, llama-bench), built from the pinned tree
  * against the same ggml. They are always built with the natives, so a missing one fails the test.
  */
-final class ReferenceTool {
+public final class ReferenceTool {
 
     /** What a run printed: stdout as raw bytes (tools print token bytes, not always valid UTF-8). */
-    record Output(int exit, byte[] stdout, String stderr) {
+    public record Output(int exit, byte[] stdout, String stderr) {
 
-        String text() {
+        public String text() {
             return new String(stdout, StandardCharsets.UTF_8);
         }
     }
@@ -31,12 +31,12 @@ final class ReferenceTool {
     private ReferenceTool() {
     }
 
-    static Path dir() {
+    public static Path dir() {
         return NativeLoader.ensureLoaded().referenceBinDir().orElseThrow(() -> new AssertionError(
                 "ggml4j-natives.properties names no reference.bin.dir: the native build did not build llama.cpp's tools"));
     }
 
-    static Path path(String tool) {
+    public static Path path(String tool) {
         Path exe = dir().resolve(tool);
         if (!Files.isExecutable(exe)) {
             throw new AssertionError("llama.cpp tool " + exe + " is missing; rebuild the natives");
@@ -45,7 +45,7 @@ final class ReferenceTool {
     }
 
     /** Runs {@code tool args...}, failing the test if it does not end within {@code timeoutSeconds}. */
-    static Output run(long timeoutSeconds, String tool, String... args) {
+    public static Output run(long timeoutSeconds, String tool, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(path(tool).toString());
         cmd.addAll(List.of(args));
@@ -69,7 +69,7 @@ final class ReferenceTool {
     }
 
     /** As {@link #run}, but a non-zero exit fails the test with what the tool printed. */
-    static Output check(long timeoutSeconds, String tool, String... args) {
+    public static Output check(long timeoutSeconds, String tool, String... args) {
         Output o = run(timeoutSeconds, tool, args);
         if (o.exit() != 0) {
             throw new AssertionError(tool + " " + String.join(" ", args) + " exited with " + o.exit() + "\n"

@@ -1,0 +1,227 @@
+package io.github.ggml4j.testing;
+
+import io.github.ggml4j.gguf.GgmlType;
+import io.github.ggml4j.gguf.GgufFile;
+import io.github.ggml4j.gguf.GgufWriter;
+import io.github.ggml4j.model.Pooling;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * A BERT-style encoder — {@code bert} (learned positions, separate Q/K/V with biases, GELU FFN) or
+ * {@code nomic-bert} (rotary positions, fused QKV, SwiGLU FFN, no biases) — with random weights in real shapes,
+ * the pinned tree's {@code bert-bge} WordPiece vocabulary and llama.cpp's tensor names. With
+ * {@link Pooling#RANK} it carries a reranker's classification head ({@code cls}, {@code cls.output}).
+ *
+ * {@snippet :
+ * Path bge = SyntheticEncoder.bert(384, 4, 12, 1536, Pooling.CLS).cached();
+ * Path reranker = SyntheticEncoder.bert(256, 2, 4, 1024, Pooling.RANK).cached();
+ * }
+ *
+ * @param arch          {@code bert} or {@code nomic-bert}
+ * @param nEmbd         width of the residual stream
+ * @param nLayer        blocks
+ * @param nHead         attention heads
+ * @param nFf           feed-forward width
+ * @param pooling       {@code <arch>.pooling_type}
+ * @param type          type of the matrices and the token embeddings (norms, biases, positions stay F32)
+ * @param contextLength {@code context_length} (BERT's position embeddings have this many rows)
+ * @param seed          seed of the random weights
+ * @param std           standard deviation of matrices and embeddings
+ */
+public record SyntheticEncoder(String arch, int nEmbd, int nLayer, int nHead, int nFf, Pooling pooling,
+                               GgmlType type, int contextLength, long seed, double std) {
+
+    private static final int GENERATOR_VERSION = 1;
+    private static final long CHUNK_VALUES = 1 << 20;
+
+    public SyntheticEncoder {
+        if (!List.of("bert", "nomic-bert").contains(arch)) {
+            throw new IllegalArgumentException("unknown architecture " + arch);
+        }
+        if (nEmbd <= 0 || nLayer <= 0 || nHead <= 0 || nFf <= 0 || nEmbd % nHead != 0 || (nEmbd / nHead) % 2 != 0
+                || contextLength <= 0 || std <= 0) {
+            throw new IllegalArgumentException("bad shape");
+        }
+    }
+
+    public static SyntheticEncoder bert(int nEmbd, int nLayer, int nHead, int nFf, Pooling pooling) {
+        return new SyntheticEncoder("bert", nEmbd, nLayer, nHead, nFf, pooling, GgmlType.F32, 512, 21, 0.05);
+    }
+
+    public static SyntheticEncoder nomicBert(int nEmbd, int nLayer, int nHead, int nFf, Pooling pooling) {
+        return new SyntheticEncoder("nomic-bert", nEmbd, nLayer, nHead, nFf, pooling, GgmlType.F32, 2048, 22, 0.05);
+    }
+
+    public SyntheticEncoder withType(GgmlType t) {
+        return new SyntheticEncoder(arch, nEmbd, nLayer, nHead, nFf, pooling, t, contextLength, seed, std);
+    }
+
+    public SyntheticEncoder withPooling(Pooling p) {
+        return new SyntheticEncoder(arch, nEmbd, nLayer, nHead, nFf, p, type, contextLength, seed, std);
+    }
+
+    public SyntheticEncoder withContextLength(int n) {
+        return new SyntheticEncoder(arch, nEmbd, nLayer, nHead, nFf, pooling, type, n, seed, std);
+    }
+
+    /** Tokens in the vocabulary file (the model's n_vocab). */
+    public int nVocab() {
+        try (GgufFile f = GgufFile.open(SyntheticLlama.vocabPath("bert-bge"))) {
+            return f.metadata().getArray("tokenizer.ggml.tokens").size();
+        }
+    }
+
+    private enum Kind { MATRIX, NORM, BIAS }
+
+    private record Tensor(String name, GgmlType type, long[] shape, Kind kind) {
+    }
+
+    private List<Tensor> tensors(long nVocab) {
+        boolean nomic = arch.equals("nomic-bert");
+        List<Tensor> t = new ArrayList<>();
+        t.add(new Tensor("token_embd.weight", type, new long[] {nEmbd, nVocab}, Kind.MATRIX));
+        t.add(new Tensor("token_types.weight", GgmlType.F32, new long[] {nEmbd, 2}, Kind.MATRIX));
+        if (!nomic) {
+            t.add(new Tensor("position_embd.weight", GgmlType.F32, new long[] {nEmbd, contextLength}, Kind.MATRIX));
+        }
+        t.add(new Tensor("token_embd_norm.weight", GgmlType.F32, new long[] {nEmbd}, Kind.NORM));
+        t.add(new Tensor("token_embd_norm.bias", GgmlType.F32, new long[] {nEmbd}, Kind.BIAS));
+        for (int il = 0; il < nLayer; il++) {
+            String p = "blk." + il + ".";
+            if (nomic) {
+                t.add(new Tensor(p + "attn_qkv.weight", type, new long[] {nEmbd, 3L * nEmbd}, Kind.MATRIX));
+            } else {
+                for (String m : List.of("attn_q", "attn_k", "attn_v")) {
+                    t.add(new Tensor(p + m + ".weight", type, new long[] {nEmbd, nEmbd}, Kind.MATRIX));
+                    t.add(new Tensor(p + m + ".bias", GgmlType.F32, new long[] {nEmbd}, Kind.BIAS));
+                }
+            }
+            t.add(new Tensor(p + "attn_output.weight", type, new long[] {nEmbd, nEmbd}, Kind.MATRIX));
+            if (!nomic) {
+                t.add(new Tensor(p + "attn_output.bias", GgmlType.F32, new long[] {nEmbd}, Kind.BIAS));
+            }
+            t.add(new Tensor(p + "attn_output_norm.weight", GgmlType.F32, new long[] {nEmbd}, Kind.NORM));
+            t.add(new Tensor(p + "attn_output_norm.bias", GgmlType.F32, new long[] {nEmbd}, Kind.BIAS));
+            t.add(new Tensor(p + "ffn_up.weight", type, new long[] {nEmbd, nFf}, Kind.MATRIX));
+            if (nomic) {
+                t.add(new Tensor(p + "ffn_gate.weight", type, new long[] {nEmbd, nFf}, Kind.MATRIX));
+            } else {
+                t.add(new Tensor(p + "ffn_up.bias", GgmlType.F32, new long[] {nFf}, Kind.BIAS));
+            }
+            t.add(new Tensor(p + "ffn_down.weight", type, new long[] {nFf, nEmbd}, Kind.MATRIX));
+            if (!nomic) {
+                t.add(new Tensor(p + "ffn_down.bias", GgmlType.F32, new long[] {nEmbd}, Kind.BIAS));
+            }
+            t.add(new Tensor(p + "layer_output_norm.weight", GgmlType.F32, new long[] {nEmbd}, Kind.NORM));
+            t.add(new Tensor(p + "layer_output_norm.bias", GgmlType.F32, new long[] {nEmbd}, Kind.BIAS));
+        }
+        if (pooling == Pooling.RANK) {
+            t.add(new Tensor("cls.weight", type, new long[] {nEmbd, nEmbd}, Kind.MATRIX));
+            t.add(new Tensor("cls.bias", GgmlType.F32, new long[] {nEmbd}, Kind.BIAS));
+            t.add(new Tensor("cls.output.weight", GgmlType.F32, new long[] {nEmbd, 1}, Kind.MATRIX));
+            t.add(new Tensor("cls.output.bias", GgmlType.F32, new long[] {1}, Kind.BIAS));
+        }
+        return t;
+    }
+
+    /** The writer for this model, every tensor generated from its own stream (seed and name). */
+    public GgufWriter writer() {
+        SyntheticGguf g = SyntheticGguf.create(arch).copyTokenizer(SyntheticLlama.vocabPath("bert-bge"));
+        String a = arch + ".";
+        g.putString("general.name", "synthetic-" + arch)
+                .putUInt32(a + "context_length", contextLength)
+                .putUInt32(a + "embedding_length", nEmbd)
+                .putUInt32(a + "block_count", nLayer)
+                .putUInt32(a + "feed_forward_length", nFf)
+                .putUInt32(a + "attention.head_count", nHead)
+                .putFloat32(a + "attention.layer_norm_epsilon", 1e-12f)
+                .putBool(a + "attention.causal", false)
+                .putUInt32(a + "pooling_type", pooling.code());
+        if (arch.equals("nomic-bert")) {
+            g.putFloat32(a + "rope.freq_base", 1000f);
+        }
+        GgufWriter w = g.writer();
+        for (Tensor t : tensors(nVocab())) {
+            w.addTensor(t.name(), t.type(), t.shape(), out -> stream(t, out));
+        }
+        return w;
+    }
+
+    private void stream(Tensor t, java.nio.channels.WritableByteChannel out) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ t.name().hashCode());
+        long rowLength = t.shape()[0];
+        long rows = t.shape().length > 1 ? t.shape()[1] : 1;
+        long perChunk = Math.max(1, CHUNK_VALUES / rowLength);
+        for (long r = 0; r < rows; r += perChunk) {
+            int n = (int) Math.min(perChunk, rows - r);
+            float[] v = new float[Math.toIntExact(n * rowLength)];
+            for (int i = 0; i < v.length; i++) {
+                double x = rnd.nextGaussian();
+                v[i] = (float) switch (t.kind()) {
+                    case MATRIX -> x * std;
+                    case NORM -> 1 + 0.05 * x;
+                    case BIAS -> 0.05 * x;
+                };
+            }
+            ByteBuffer b = ByteBuffer.wrap(SyntheticGguf.encode(t.type(), v, new long[] {rowLength, n}));
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+        }
+    }
+
+    /** Writes the model (atomically) to {@code target}. */
+    public Path write(Path target) {
+        writer().write(target);
+        return target;
+    }
+
+    /** This model under {@code target/synthetic-models}, written once (atomically) and then reused. */
+    public Path cached() {
+        synchronized (SyntheticEncoder.class) {
+            String key = toString();
+            long h = 1125899906842597L;
+            for (int i = 0; i < key.length(); i++) {
+                h = 31 * h + key.charAt(i);
+            }
+            Path dir = Path.of(System.getProperty("ggml4j.synthetic.dir", "target/synthetic-models"));
+            Path file = dir.resolve(arch + "-" + nEmbd + "x" + nLayer + "-" + pooling.name().toLowerCase(Locale.ROOT)
+                    + "-" + type.name().toLowerCase(Locale.ROOT) + "-v" + GENERATOR_VERSION + "-"
+                    + HexFormat.of().toHexDigits(h).substring(0, 10) + ".gguf");
+            if (!Files.isRegularFile(file)) {
+                try {
+                    Files.createDirectories(dir);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                write(file);
+            }
+            return file;
+        }
+    }
+
+    /**
+     * Writes a benchmark-sized model: {@code SyntheticEncoder ARCH POOLING TYPE OUT}, with bge-small's shapes
+     * (384 wide, 12 blocks, 12 heads, FFN 1536).
+     */
+    public static void main(String[] args) {
+        if (args.length != 4) {
+            System.err.println("usage: SyntheticEncoder bert|nomic-bert none|mean|cls|last|rank TYPE OUT.gguf");
+            System.exit(2);
+        }
+        Pooling p = Pooling.valueOf(args[1].toUpperCase(Locale.ROOT));
+        GgmlType type = GgmlType.valueOf(args[2].toUpperCase(Locale.ROOT));
+        SyntheticEncoder spec = args[0].equals("bert") ? bert(384, 12, 12, 1536, p) : nomicBert(384, 12, 12, 1536, p);
+        System.out.println("wrote " + spec.withType(type).write(Path.of(args[3])));
+    }
+}
