@@ -99,7 +99,9 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Model model = Model.load(modelArgs.model, mo)) {
             ChatTemplate template = templateFile == null ? ChatTemplate.forModel(model) : template(model);
-            model.newSession().close(); // start the engine before the first request
+            if (model.pooling().isEmpty()) {
+                model.newSession().close(); // start the engine before the first request
+            }
             OpenAiServer server;
             try {
                 server = OpenAiServer.start(model, template, so);
@@ -108,9 +110,14 @@ final class ServeCommand implements Callable<Integer> {
             }
             Thread hook = new Thread(server::close, "ggml4j-serve-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            err.printf("ggml4j: serving %s at %s (%d slots of %d positions, chat template: %s)%n", id,
-                    server.baseUri(), parallel, slotContext, template.isFallback() ? "ChatML (fallback)"
-                            : templateFile != null ? templateFile : "the model file's");
+            if (model.pooling().isPresent()) {
+                err.printf("ggml4j: serving %s at %s (%d slots; an encoder, pooling %s: /v1/embeddings, /v1/rerank)%n",
+                        id, server.baseUri(), parallel, model.pooling().get().name().toLowerCase(java.util.Locale.ROOT));
+            } else {
+                err.printf("ggml4j: serving %s at %s (%d slots of %d positions, chat template: %s)%n", id,
+                        server.baseUri(), parallel, slotContext, template.isFallback() ? "ChatML (fallback)"
+                                : templateFile != null ? templateFile : "the model file's");
+            }
             err.flush();
             server.awaitClose();
         }

@@ -25,8 +25,9 @@ import java.util.concurrent.Executors;
 /**
  * An OpenAI-compatible HTTP server over one model: {@code POST /v1/chat/completions} (the model's chat template),
  * {@code POST /v1/completions}, both streamed as server-sent events with {@code "stream": true},
- * {@code GET /v1/models}, {@code GET /health}, and {@code POST /v1/embeddings} (answered 400 while the model
- * produces no embeddings). Every request runs in its own session of the model, so the engine batches concurrent
+ * {@code GET /v1/models}, {@code GET /health}, and for an encoder model {@code POST /v1/embeddings} and
+ * {@code POST /v1/rerank} (a reranker's relevance scores; see {@link EmbeddingEndpoints}) instead of the
+ * completions. Every request runs in its own session of the model, so the engine batches concurrent
  * requests into shared steps (continuous batching); {@link ServerOptions#parallel()} of them generate at once and
  * a bounded queue holds the rest (503 when full). Bad requests get a 4xx with an OpenAI-style error object
  * ({@code {"error": {"message", "type", "param", "code"}}}). It runs on the JDK's own HTTP server, one virtual
@@ -47,6 +48,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final ServerOptions options;
     private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final Completions completions;
+    private final EmbeddingEndpoints embeddings;
     private final Slots slots;
     private final HttpServer http;
     private final ExecutorService executor;
@@ -57,6 +59,7 @@ public final class OpenAiServer implements AutoCloseable {
     private OpenAiServer(Model model, ChatTemplate template, ServerOptions options) throws IOException {
         this.options = options;
         this.completions = new Completions(model, template, options, json);
+        this.embeddings = new EmbeddingEndpoints(model, json, options.modelId());
         this.slots = new Slots(options.parallel(), options.queueSize());
         if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
             System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(options.timeoutSeconds()));
@@ -179,21 +182,30 @@ public final class OpenAiServer implements AutoCloseable {
             }
             case "/v1/chat/completions", "/chat/completions" -> complete(ex, method, true);
             case "/v1/completions", "/completions" -> complete(ex, method, false);
-            case "/v1/embeddings", "/embeddings" -> {
-                requireMethod(method, "POST");
-                authorize(ex);
-                readJson(ex);
-                throw new ApiError(400, "invalid_request_error", "model_not_supported", "model",
-                        "the model '" + options.modelId() + "' does not produce embeddings (its architecture "
-                                + "outputs next-token logits)");
-            }
+            case "/v1/embeddings", "/embeddings" -> encode(ex, method, false);
+            case "/v1/rerank", "/rerank", "/v1/reranking" -> encode(ex, method, true);
             default -> throw ApiError.of(404, "invalid_request_error", "not_found", "no such endpoint: " + path);
         }
+    }
+
+    private void encode(HttpExchange ex, String method, boolean rerank) throws IOException, InterruptedException {
+        requireMethod(method, "POST");
+        authorize(ex);
+        JsonNode body = readJson(ex);
+        ObjectNode answer;
+        try (Slots.Slot slot = slots.acquire(options.timeoutSeconds())) {
+            answer = rerank ? embeddings.rerank(body) : embeddings.embeddings(body);
+        }
+        send(ex, 200, answer);
     }
 
     private void complete(HttpExchange ex, String method, boolean chat) throws IOException, InterruptedException {
         requireMethod(method, "POST");
         authorize(ex);
+        if (embeddings.encoder()) {
+            throw new ApiError(400, "invalid_request_error", "model_not_supported", "model", "the model '"
+                    + options.modelId() + "' is an encoder: it answers /v1/embeddings or /v1/rerank, not completions");
+        }
         CompletionRequest r = CompletionRequest.parse(readJson(ex), chat, options);
         int[] prompt = completions.promptTokens(r);
         try (Slots.Slot slot = slots.acquire(options.timeoutSeconds())) {
