@@ -1,7 +1,8 @@
 /**
  * LangChain4j over ggml4j, in process: {@link io.github.ggml4j.langchain4j.Ggml4jChatModel},
- * {@link io.github.ggml4j.langchain4j.Ggml4jStreamingChatModel} and
- * {@link io.github.ggml4j.langchain4j.Ggml4jTokenCountEstimator}.
+ * {@link io.github.ggml4j.langchain4j.Ggml4jStreamingChatModel},
+ * {@link io.github.ggml4j.langchain4j.Ggml4jTokenCountEstimator}, and for encoder models
+ * {@link io.github.ggml4j.langchain4j.Ggml4jEmbeddingModel} and {@link io.github.ggml4j.langchain4j.Ggml4jScoringModel}.
  */
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.github.ggml4j.langchain4j {
