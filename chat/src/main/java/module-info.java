@@ -5,6 +5,7 @@
 module io.github.ggml4j.chat {
     requires transitive io.github.ggml4j;
     requires jinjava;
+    requires com.fasterxml.jackson.databind; // tool calls' JSON
     requires com.google.common;
     requires java.desktop; // java.beans, used by the EL resolver API
 

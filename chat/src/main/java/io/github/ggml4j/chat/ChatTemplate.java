@@ -131,15 +131,30 @@ public final class ChatTemplate {
         if (source == null) {
             return renderChatMl(messages, addGenerationPrompt);
         }
+        return render(messages, List.of(), addGenerationPrompt);
+    }
+
+    /**
+     * As {@link #render(List, boolean)}, with the functions the model may call as the template's {@code tools}
+     * (OpenAI's shape), and the messages' tool calls ({@code tool_calls}, arguments as objects) and tool results
+     * ({@code tool} turns with {@code tool_call_id}). A template that knows no tools ignores them; see
+     * {@link ToolCalling} for one that works with any template.
+     */
+    public String render(List<ChatMessage> messages, List<ToolDefinition> tools, boolean addGenerationPrompt) {
+        Objects.requireNonNull(messages, "messages");
+        Objects.requireNonNull(tools, "tools");
+        if (source == null) {
+            return renderChatMl(messages, addGenerationPrompt);
+        }
         List<Object> list = new ArrayList<>();
         for (ChatMessage m : messages) {
-            Map<String, Object> msg = new LinkedHashMap<>();
-            msg.put("role", m.role());
-            msg.put("content", m.content());
-            list.add(msg);
+            list.add(ToolCalling.messageMap(m));
         }
         Map<String, Object> globals = new LinkedHashMap<>();
         globals.put("messages", list);
+        if (!tools.isEmpty()) {
+            globals.put("tools", ToolCalling.toolMaps(tools));
+        }
         globals.put("bos_token", bosToken);
         globals.put("eos_token", eosToken);
         if (addGenerationPrompt) {

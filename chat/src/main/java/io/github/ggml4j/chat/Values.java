@@ -39,12 +39,7 @@ final class Values {
                 }
                 yield Sandbox.list(out);
             }
-            case ChatMessage m -> {
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("role", m.role());
-                out.put("content", m.content());
-                yield Sandbox.dict(out);
-            }
+            case ChatMessage m -> toTemplate(ToolCalling.messageMap(m), depth);
             default -> throw new IllegalArgumentException("template data may hold strings, numbers, booleans, "
                     + "null, lists and maps; not " + v.getClass().getName());
         };

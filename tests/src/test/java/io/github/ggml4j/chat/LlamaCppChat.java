@@ -34,6 +34,11 @@ final class LlamaCppChat {
 
     static Rendered render(Path template, List<ChatMessage> messages, String bos, String eos,
                            boolean addGenerationPrompt) {
+        return renderJson(template, json(messages, bos, eos, addGenerationPrompt));
+    }
+
+    /** Renders {@code template} with the globals of a JSON object (messages, tools, bos_token, ...). */
+    static Rendered renderJson(Path template, String globals) {
         Path bin = NativeLoader.ensureLoaded().extraBinDir().orElseThrow().resolve("ggml4j-chat-ref");
         if (!Files.isExecutable(bin)) {
             throw new AssertionError("chat-template reference " + bin + " is missing; rebuild the natives");
@@ -41,7 +46,7 @@ final class LlamaCppChat {
         try {
             Path input = Files.createTempFile("ggml4j-chat-", ".json");
             try {
-                Files.writeString(input, json(messages, bos, eos, addGenerationPrompt));
+                Files.writeString(input, globals);
                 Process p = new ProcessBuilder(bin.toString(), template.toString(), input.toString()).start();
                 byte[] out = p.getInputStream().readAllBytes();
                 byte[] err = p.getErrorStream().readAllBytes();
