@@ -155,7 +155,7 @@ public final class ToolCalling {
         if (format == Format.HERMES) {
             String gbnf = Grammar.jsonSchema(one.toString()).text()
                     + "\ntool-call ::= \"<tool_call>\" tool-ws root tool-ws \"</tool_call>\"\n"
-                    + "tool-ws ::= [ \\t\\n]*\n"
+                    + "tool-ws ::= ( \" \" | \"\\n\" )?\n" // bounded: a small model could loop on whitespace
                     + "tool-calls ::= tool-call" + (parallel ? " ( tool-ws tool-call )*" : "") + "\n";
             Grammar g = Grammar.gbnf(gbnf, "tool-calls");
             return Optional.of(choice == Choice.AUTO ? g.withTriggerWords("<tool_call>") : g);

@@ -11,8 +11,10 @@ import dev.langchain4j.model.chat.response.ChatResponse;
  * share the engine's batched steps). Finish reasons map to LangChain4j's ({@code STOP} for an end-of-generation
  * token or a stop sequence, {@code LENGTH} for the token limit or a full context) and token usage counts the
  * rendered prompt's and the reply's tokens. A JSON response format (with or without a schema, as AI Services ask
- * for structured outputs) constrains the reply with a grammar; tool calling is refused with
- * {@link dev.langchain4j.exception.UnsupportedFeatureException} for now.
+ * for structured outputs) constrains the reply with a grammar. Tools work with every template: a template that
+ * renders {@code tools} and {@code <tool_call>} blocks (Qwen, Hermes) gets them as it expects, any other the
+ * generic JSON format, and the calls are grammar-constrained to the tools' schemas (see
+ * {@link io.github.ggml4j.chat.ToolCalling}); a reply with calls finishes with {@code TOOL_EXECUTION}.
  *
  * {@snippet :
  * try (Ggml4jChatModel model = Ggml4jChatModel.builder()

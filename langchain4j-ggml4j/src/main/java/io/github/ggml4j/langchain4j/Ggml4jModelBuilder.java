@@ -41,6 +41,7 @@ public abstract sealed class Ggml4jModelBuilder<B extends Ggml4jModelBuilder<B>>
     Long seed;
     Integer maxTokens;
     List<String> stopSequences;
+    boolean parallelToolCalls;
 
     Ggml4jModelBuilder() {
     }
@@ -130,6 +131,15 @@ public abstract sealed class Ggml4jModelBuilder<B extends Ggml4jModelBuilder<B>>
     /** The most tokens a reply may have (default 512); a request's {@code maxOutputTokens} overrides it. */
     public B maxTokens(Integer v) {
         this.maxTokens = v;
+        return self();
+    }
+
+    /**
+     * Whether one reply may call several tools (default false, as llama-server's {@code parallel_tool_calls}:
+     * small models tend to repeat a call).
+     */
+    public B parallelToolCalls(boolean v) {
+        this.parallelToolCalls = v;
         return self();
     }
 

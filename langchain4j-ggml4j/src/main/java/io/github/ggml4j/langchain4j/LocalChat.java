@@ -10,7 +10,12 @@ import io.github.ggml4j.grammar.Grammar;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
 import io.github.ggml4j.chat.ChatTemplate;
+import io.github.ggml4j.chat.ToolCall;
+import io.github.ggml4j.chat.ToolCalling;
+import io.github.ggml4j.chat.ToolDefinition;
 import io.github.ggml4j.chat.TemplateLimits;
 import io.github.ggml4j.model.Model;
 import io.github.ggml4j.model.ModelOptions;
@@ -44,9 +49,11 @@ final class LocalChat implements AutoCloseable {
     private final SamplingOptions sampling;
     private final Long seed;
     private final ChatRequestParameters defaults;
+    private final boolean parallelToolCalls;
 
     private LocalChat(Model model, boolean owned, ChatTemplate template, String modelName, int contextSize,
-                      SamplingOptions sampling, Long seed, ChatRequestParameters defaults) {
+                      SamplingOptions sampling, Long seed, ChatRequestParameters defaults, boolean parallelToolCalls) {
+        this.parallelToolCalls = parallelToolCalls;
         this.model = model;
         this.owned = owned;
         this.template = template;
@@ -96,7 +103,7 @@ final class LocalChat implements AutoCloseable {
             String name = b.modelName != null ? b.modelName : m.path().getFileName().toString();
             m.tokenizer(); // a model without a vocabulary cannot chat: fail at build time
             return new LocalChat(m, owned, t, name, b.contextSize, s, b.seed,
-                    defaults.modelName(name).build());
+                    defaults.modelName(name).build(), b.parallelToolCalls);
         } catch (RuntimeException e) {
             if (owned) {
                 m.close();
@@ -124,10 +131,8 @@ final class LocalChat implements AutoCloseable {
     /** Generates the reply to {@code request}, passing each piece of text to {@code partial} (may be null). */
     ChatResponse chat(ChatRequest request, Consumer<String> partial) {
         ChatRequestParameters p = request.parameters();
-        if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
-            throw new UnsupportedFeatureException("ggml4j: tool calling is not supported yet");
-        }
-        int[] prompt = promptTokens(template.render(Messages.convert(request.messages()), true));
+        ToolCalling tools = toolCalling(p);
+        int[] prompt = promptTokens(tools.render(Messages.convert(request.messages()), true));
         int maxTokens = p.maxOutputTokens() != null ? p.maxOutputTokens() : DEFAULT_MAX_TOKENS;
         List<String> stop = new ArrayList<>(p.stopSequences() == null ? List.of() : p.stopSequences());
         if (template.isFallback() && !stop.contains("<|im_end|>")) {
@@ -140,6 +145,10 @@ final class LocalChat implements AutoCloseable {
             var schema = p.responseFormat().jsonSchema();
             go = go.withGrammar(Grammar.jsonSchema(schema != null && schema.rootElement() != null
                     ? JsonSchemas.toJson(schema.rootElement()) : "{}"));
+        }
+        if (tools.active()) {
+            // the tools' grammar: the whole reply when a call is required, from "<tool_call>" on otherwise
+            go = go.withGrammar(tools.grammar().orElseThrow());
         }
         StringBuilder text = new StringBuilder();
         int generated = 0;
@@ -162,8 +171,44 @@ final class LocalChat implements AutoCloseable {
                 }
             }
         }
-        return ChatResponse.builder().aiMessage(AiMessage.from(text.toString())).modelName(modelName)
-                .tokenUsage(new TokenUsage(prompt.length, generated)).finishReason(finishReason(finish)).build();
+        ToolCalling.Reply reply = tools.parse(text.toString());
+        AiMessage message;
+        FinishReason reason = finishReason(finish);
+        if (reply.calls().isEmpty()) {
+            message = AiMessage.from(reply.content());
+        } else {
+            List<ToolExecutionRequest> calls = new ArrayList<>();
+            for (ToolCall c : reply.calls()) {
+                calls.add(ToolExecutionRequest.builder().id(c.id()).name(c.name()).arguments(c.arguments()).build());
+            }
+            message = reply.content().isEmpty() ? AiMessage.from(calls) : AiMessage.from(reply.content(), calls);
+            reason = FinishReason.TOOL_EXECUTION;
+        }
+        return ChatResponse.builder().aiMessage(message).modelName(modelName)
+                .tokenUsage(new TokenUsage(prompt.length, generated)).finishReason(reason).build();
+    }
+
+    /** The request's tools over the template (inactive when it has none, or tool choice NONE). */
+    private ToolCalling toolCalling(ChatRequestParameters p) {
+        List<ToolDefinition> defs = new ArrayList<>();
+        if (p.toolSpecifications() != null) {
+            for (ToolSpecification t : p.toolSpecifications()) {
+                String params = t.parameters() != null ? JsonSchemas.toJson(t.parameters())
+                        : "{\"type\":\"object\",\"properties\":{}}";
+                defs.add(new ToolDefinition(t.name(), t.description() == null ? "" : t.description(), params));
+            }
+        }
+        ToolCalling.Choice choice = p.toolChoice() == null || defs.isEmpty() ? ToolCalling.Choice.AUTO
+                : switch (p.toolChoice()) {
+                    case AUTO -> ToolCalling.Choice.AUTO;
+                    case REQUIRED -> ToolCalling.Choice.REQUIRED;
+                    case NONE -> ToolCalling.Choice.NONE;
+                };
+        try {
+            return ToolCalling.of(template, defs, choice, parallelToolCalls);
+        } catch (IllegalArgumentException e) {
+            throw new dev.langchain4j.exception.InvalidRequestException("ggml4j: " + e.getMessage(), e);
+        }
     }
 
     /** The tokens of a rendered conversation, with BOS when the vocabulary adds one and the template did not. */

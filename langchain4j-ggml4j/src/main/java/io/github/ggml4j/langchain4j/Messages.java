@@ -5,13 +5,16 @@ import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.Content;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.TextContent;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.UnsupportedFeatureException;
+
+import io.github.ggml4j.chat.ToolCall;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** LangChain4j's messages as ggml4j chat messages (text only: tool results and images are refused). */
+/** LangChain4j's messages as ggml4j chat messages: text, tool calls and tool results (images are refused). */
 final class Messages {
 
     private Messages() {
@@ -30,11 +33,19 @@ final class Messages {
             case SystemMessage s -> io.github.ggml4j.chat.ChatMessage.system(s.text());
             case UserMessage u -> io.github.ggml4j.chat.ChatMessage.user(text(u));
             case AiMessage a -> {
-                if (a.hasToolExecutionRequests()) {
-                    throw new UnsupportedFeatureException("ggml4j: tool calls are not supported yet");
+                String text = a.text() == null ? "" : a.text();
+                if (!a.hasToolExecutionRequests()) {
+                    yield io.github.ggml4j.chat.ChatMessage.assistant(text);
                 }
-                yield io.github.ggml4j.chat.ChatMessage.assistant(a.text() == null ? "" : a.text());
+                List<ToolCall> calls = new ArrayList<>();
+                for (var r : a.toolExecutionRequests()) {
+                    calls.add(new ToolCall(r.id() == null ? "call_" + calls.size() : r.id(), r.name(),
+                            r.arguments() == null || r.arguments().isBlank() ? "{}" : r.arguments()));
+                }
+                yield io.github.ggml4j.chat.ChatMessage.assistant(text, calls);
             }
+            case ToolExecutionResultMessage t -> io.github.ggml4j.chat.ChatMessage.tool(
+                    t.id() == null ? "" : t.id(), t.toolName(), t.text() == null ? "" : t.text());
             default -> throw new UnsupportedFeatureException("ggml4j: " + m.type() + " messages are not supported yet");
         };
     }

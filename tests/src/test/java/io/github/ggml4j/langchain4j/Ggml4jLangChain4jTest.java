@@ -177,18 +177,6 @@ class Ggml4jLangChain4jTest {
                 r.aiMessage().text());
     }
 
-    @Test
-    void toolsAreRefusedForNow() {
-        ChatRequest withTool = ChatRequest.builder().messages(UserMessage.from("Weather?"))
-                .toolSpecifications(ToolSpecification.builder().name("weather").description("the weather").build())
-                .build();
-        assertThrows(UnsupportedFeatureException.class, () -> chat.chat(withTool));
-        assertThrows(UnsupportedFeatureException.class, () -> chat.chat(ChatRequest.builder()
-                .messages(UserMessage.from("x"), AiMessage.from(List.of(
-                        dev.langchain4j.agent.tool.ToolExecutionRequest.builder().name("f").arguments("{}").build())))
-                .build()));
-    }
-
     /** What AI Services parse a structured reply into. */
     record Verdict(boolean ok, int score) {
     }
