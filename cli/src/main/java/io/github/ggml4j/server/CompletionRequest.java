@@ -2,6 +2,8 @@ package io.github.ggml4j.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.ggml4j.chat.ChatMessage;
+import io.github.ggml4j.chat.ToolCalling;
+import io.github.ggml4j.chat.ToolDefinition;
 import io.github.ggml4j.grammar.Grammar;
 import io.github.ggml4j.grammar.GrammarException;
 import io.github.ggml4j.sampling.SamplingOptions;
@@ -27,16 +29,23 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param sampling     how tokens are chosen
  * @param stop         stop strings
  * @param grammar      what the output must match ({@code response_format} JSON mode), or null
+ * @param tools        the functions the model may call ({@code tools}, chat only)
+ * @param toolChoice   {@code tool_choice}: auto, required (also for one named function) or none
+ * @param parallelToolCalls whether a reply may call several tools ({@code parallel_tool_calls}, default false as
+ *                     llama-server has it)
  */
 record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt, int[] promptTokens, int maxTokens,
                          boolean stream, boolean includeUsage, SamplingOptions sampling, List<String> stop,
-                         Grammar grammar) {
+                         Grammar grammar, List<ToolDefinition> tools, ToolCalling.Choice toolChoice,
+                         boolean parallelToolCalls) {
 
-    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
 
     CompletionRequest {
         messages = List.copyOf(messages);
         stop = List.copyOf(stop);
+        tools = List.copyOf(tools);
+        Objects.requireNonNull(toolChoice, "toolChoice");
         Objects.requireNonNull(sampling, "sampling");
         if (maxTokens < 1) {
             throw new IllegalArgumentException("maxTokens must be >= 1");
@@ -86,8 +95,17 @@ record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt
         List<String> stop = stop(body.get("stop"));
         Grammar grammar = responseFormat(body.get("response_format"));
         if (chat) {
+            List<ToolDefinition> tools = Tools.definitions(body.get("tools"));
+            ToolCalling.Choice choice = Tools.choice(body.get("tool_choice"), tools);
+            if (choice == ToolCalling.Choice.REQUIRED && body.path("tool_choice").isObject()) {
+                String only = body.path("tool_choice").path("function").path("name").asText();
+                tools = tools.stream().filter(t -> t.name().equals(only)).toList();
+            }
             return new CompletionRequest(true, messages(body.get("messages")), null, null, maxTokens, stream,
-                    includeUsage, sampling, stop, grammar);
+                    includeUsage, sampling, stop, grammar, tools, choice, boolField(body, "parallel_tool_calls", false));
+        }
+        if (body.has("tools") && !body.get("tools").isNull()) {
+            throw ApiError.badRequest("tools", "'tools' belongs to /v1/chat/completions");
         }
         JsonNode p = body.get("prompt");
         if (p != null && p.isArray() && p.size() == 1 && p.get(0).isTextual()) {
@@ -98,7 +116,7 @@ record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt
         }
         if (p.isTextual()) {
             return new CompletionRequest(false, List.of(), p.asText(), null, maxTokens, stream, includeUsage,
-                    sampling, stop, grammar);
+                    sampling, stop, grammar, List.of(), ToolCalling.Choice.AUTO, false);
         }
         if (p.isArray() && !p.isEmpty()) {
             int[] ids = new int[p.size()];
@@ -109,17 +127,13 @@ record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt
                 ids[i] = p.get(i).intValue();
             }
             return new CompletionRequest(false, List.of(), null, ids, maxTokens, stream, includeUsage, sampling,
-                    stop, grammar);
+                    stop, grammar, List.of(), ToolCalling.Choice.AUTO, false);
         }
         throw ApiError.badRequest("prompt", "'prompt' must be a string, one string, or a non-empty array of token ids");
     }
 
     /** Features this server does not have yet: refused rather than silently ignored. */
     private static void unsupported(JsonNode body) {
-        JsonNode tools = body.get("tools");
-        if (tools != null && !tools.isNull() && !(tools.isArray() && tools.isEmpty())) {
-            throw ApiError.badRequest("tools", "tool calling is not supported by this server yet");
-        }
         JsonNode lp = body.get("logprobs");
         if (lp != null && !lp.isNull() && !(lp.isBoolean() && !lp.asBoolean())) {
             throw ApiError.badRequest("logprobs", "logprobs are not supported by this server yet");
@@ -218,9 +232,19 @@ record CompletionRequest(boolean chat, List<ChatMessage> messages, String prompt
             String role = m.get("role").asText();
             if (!ROLES.contains(role)) {
                 throw ApiError.badRequest(param + ".role", "role '" + role + "' is not supported (system, developer, "
-                        + "user, assistant)");
+                        + "user, assistant, tool)");
             }
-            out.add(new ChatMessage(role.equals("developer") ? "system" : role, content(m.get("content"), param)));
+            String text = content(m.get("content"), param);
+            if (role.equals("tool")) {
+                if (!m.path("tool_call_id").isTextual()) {
+                    throw ApiError.badRequest(param + ".tool_call_id", "a tool message needs a string 'tool_call_id'");
+                }
+                out.add(ChatMessage.tool(m.get("tool_call_id").asText(), m.path("name").asText(null), text));
+            } else if (role.equals("assistant") && m.has("tool_calls") && !m.get("tool_calls").isNull()) {
+                out.add(ChatMessage.assistant(text, Tools.calls(m.get("tool_calls"), param + ".tool_calls")));
+            } else {
+                out.add(new ChatMessage(role.equals("developer") ? "system" : role, text));
+            }
         }
         return out;
     }

@@ -1,7 +1,10 @@
 package io.github.ggml4j.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.ggml4j.chat.ToolCall;
+import io.github.ggml4j.chat.ToolCalling;
 import io.github.ggml4j.chat.ChatTemplate;
 import io.github.ggml4j.model.Model;
 import io.github.ggml4j.session.FinishReason;
@@ -68,7 +71,7 @@ final class Completions {
         Tokenizer tok = model.tokenizer();
         int[] ids;
         if (r.chat()) {
-            ids = tok.encode(template.render(r.messages(), true), false, true);
+            ids = tok.encode(toolCalling(r).render(r.messages(), true), false, true);
             int bos = tok.specialTokens().bos();
             if (tok.addsBos() && bos >= 0 && (ids.length == 0 || ids[0] != bos)) {
                 int[] with = new int[ids.length + 1];
@@ -104,7 +107,16 @@ final class Completions {
             stop.add("<|im_end|>"); // the ChatML fallback's end of turn may be plain text in the vocabulary
         }
         GenerateOptions go = GenerateOptions.sampled(r.maxTokens(), r.sampling()).withStop(stop);
+        ToolCalling tc = toolCalling(r);
+        if (tc.active()) {
+            return go.withGrammar(tc.grammar().orElseThrow()); // the calls follow the tools' schemas
+        }
         return r.grammar() != null ? go.withGrammar(r.grammar()) : go;
+    }
+
+    /** The request's tools over the template; inactive without tools or with tool_choice none. */
+    ToolCalling toolCalling(CompletionRequest r) {
+        return ToolCalling.of(template, r.tools(), r.toolChoice(), r.parallelToolCalls());
     }
 
     /** Generates and answers; the slot is held by the caller. */
@@ -112,7 +124,7 @@ final class Completions {
         GenerateOptions go = generateOptions(r);
         String id = (r.chat() ? "chatcmpl-" : "cmpl-") + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         long created = System.currentTimeMillis() / 1000;
-        Answer answer = new Answer(ex, r, id, created, prompt.length);
+        Answer answer = new Answer(ex, r, id, created, prompt.length, toolCalling(r));
         sessions.incrementAndGet();
         try (Session s = model.newSession(SessionOptions.defaults().withContextSize(options.slotContext())
                 .withWaitWhenFull(true));
@@ -156,13 +168,15 @@ final class Completions {
         private final String id;
         private final long created;
         private final int promptTokens;
+        private final ToolCalling tools;
         private final StringBuilder text = new StringBuilder();
         private final long start = System.nanoTime();
         private OutputStream out;
         private long lastBeat;
         int generated;
 
-        Answer(HttpExchange ex, CompletionRequest r, String id, long created, int promptTokens) {
+        Answer(HttpExchange ex, CompletionRequest r, String id, long created, int promptTokens, ToolCalling tools) {
+            this.tools = tools;
             this.ex = ex;
             this.r = r;
             this.id = id;
@@ -188,9 +202,11 @@ final class Completions {
 
         void token(String piece) {
             generated++;
-            if (!r.stream()) {
+            if (!r.stream() || tools.active()) { // with tools the reply is parsed whole, then sent
                 text.append(piece);
-                heartbeat();
+                if (!r.stream()) {
+                    heartbeat();
+                }
             } else if (!piece.isEmpty()) {
                 event(chunk(piece(piece), null));
             }
@@ -203,7 +219,23 @@ final class Completions {
                 finishWhole(finish);
                 return;
             }
-            if (!rest.isEmpty()) {
+            if (tools.active()) {
+                text.append(rest);
+                ToolCalling.Reply reply = tools.parse(text.toString());
+                if (!reply.content().isEmpty()) {
+                    event(chunk(piece(reply.content()), null));
+                }
+                if (!reply.calls().isEmpty()) {
+                    ObjectNode delta = json.createObjectNode();
+                    ArrayNode calls = toolCalls(reply);
+                    for (int i = 0; i < calls.size(); i++) {
+                        ((ObjectNode) calls.get(i)).put("index", i);
+                    }
+                    delta.set("tool_calls", calls);
+                    event(chunk(delta, null));
+                    finish = "tool_calls";
+                }
+            } else if (!rest.isEmpty()) {
                 event(chunk(piece(rest), null));
             }
             event(chunk(r.chat() ? json.createObjectNode() : null, finish));
@@ -244,7 +276,21 @@ final class Completions {
         private void finishWhole(String finish) {
             ObjectNode o = base(r.chat() ? "chat.completion" : "text_completion");
             ObjectNode choice = o.putArray("choices").addObject().put("index", 0);
-            if (r.chat()) {
+            if (r.chat() && tools.active()) {
+                ToolCalling.Reply reply = tools.parse(text.toString());
+                ObjectNode m = choice.putObject("message").put("role", "assistant");
+                if (reply.calls().isEmpty()) {
+                    m.put("content", reply.content());
+                } else {
+                    if (reply.content().isEmpty()) {
+                        m.putNull("content");
+                    } else {
+                        m.put("content", reply.content());
+                    }
+                    m.set("tool_calls", toolCalls(reply));
+                    finish = "tool_calls";
+                }
+            } else if (r.chat()) {
                 choice.putObject("message").put("role", "assistant").put("content", text.toString());
             } else {
                 choice.put("text", text.toString());
@@ -262,6 +308,16 @@ final class Completions {
                 out.write(body);
                 out.flush();
             });
+        }
+
+        /** OpenAI's {@code tool_calls}: id, type and the function with its arguments as a JSON string. */
+        private ArrayNode toolCalls(ToolCalling.Reply reply) {
+            ArrayNode a = json.createArrayNode();
+            for (ToolCall c : reply.calls()) {
+                ObjectNode o = a.addObject().put("id", c.id()).put("type", "function");
+                o.putObject("function").put("name", c.name()).put("arguments", c.arguments());
+            }
+            return a;
         }
 
         private ObjectNode usage() {
