@@ -97,7 +97,9 @@ final class ModelArgs {
         return ModelOptions.defaults().withMmap(!noMmap).withMlock(mlock).withMainDevice(mainDevice).withSplitMode(split)
                 .withRepack(!noRepack).withThreads(threads()).withKvLayout(layout)
                 .withSlidingWindow(swa == null ? -1 : swa).withDisabledBufferTypes(disabledBufferTypes())
-                .withRpcServers(rpcServers()).withTensorSplit(tensorSplit());
+                .withRpcServers(rpcServers()).withTensorSplit(tensorSplit())
+                // with --rpc every layer goes to the offload devices unless -ngl says otherwise (llama.cpp's default)
+                .withGpuLayers(rpcServers().isEmpty() ? 0 : RunArgs.MAX_LAYERS);
     }
 
     /** --rpc's servers (none without it). */

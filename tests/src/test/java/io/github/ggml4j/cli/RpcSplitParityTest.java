@@ -91,6 +91,14 @@ class RpcSplitParityTest {
     }
 
     @Test
+    void aTensorSplitLongerThanTheDeviceListIsAModelError() throws Exception {
+        Cli.Result r = Cli.process(dir, "generate", "-m", file.toString(), "-p", PROMPT, "-n", "2", "-t", "1",
+                "-c", "512", "--rpc", servers(ours, theirs), "-ts", "1,1,1");
+        assertEquals(5, r.exit(), r.all());
+        assertTrue(r.err().contains("the tensor split has 3 entries but there are 2 offload devices"), r.all());
+    }
+
+    @Test
     void llamaCompletionOnBothServersGeneratesTheSameText() {
         byte[] end = {'\n', '\n'};
         for (String rpc : new String[] {servers(ours, theirs), servers(theirs, ours)}) {
@@ -99,9 +107,12 @@ class RpcSplitParityTest {
                 ref = ReferenceTool.check(120, "llama-completion", "-m", file.toString(), "-p", PROMPT,
                         "-n", Integer.toString(N), "--temp", "0", "-s", "1", "-t", "1", "-c", "512",
                         "-no-cnv", "--no-escape", "--no-display-prompt", "--no-warmup", "-fit", "off",
-                        "--rpc", rpc, "-ngl", "4", "-ts", "1,1");
+                        "--rpc", rpc, "-ngl", "4", "-ts", "1,1", "-lv", "4");
             }
-            assertTrue(ref.stderr().contains("RPC"), "llama-completion used the RPC devices:\n" + ref.stderr());
+            for (String ep : rpc.split(",")) {
+                assertTrue(ref.stderr().contains("[" + ep + "] model buffer size"),
+                        "llama-completion put weights on " + ep + ":\n" + ref.stderr());
+            }
             byte[] got = ref.stdout();
             byte[] expected = endsWith(got, end) ? concat(plain, end) : Arrays.copyOf(plain, Math.min(plain.length,
                     got.length));
