@@ -40,12 +40,15 @@ set(_args
     -DLLAMA_BUILD_TESTS=${_ref}
     -DLLAMA_BUILD_TOOLS=${_ref}
     -DLLAMA_BUILD_EXAMPLES=${_ref}
+    # ggml's RPC backend (remote devices, ModelOptions.rpcServers) and, with the reference tools, its rpc-server
+    -DGGML_RPC=ON
+    -DGGML_RPC_RDMA=OFF
     -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER}
     -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER})
 
 if (GGML4J_CPU_MODE STREQUAL "native")
     list(APPEND _args -DGGML_NATIVE=ON -DGGML_BACKEND_DL=OFF)
-    set(_targets ggml ggml-base ggml-cpu)
+    set(_targets ggml ggml-base ggml-cpu ggml-rpc)
 elseif (GGML4J_CPU_MODE STREQUAL "portable")
     # Every x86_64 CPU variant, picked at run time by feature (no SIGILL on older CPUs).
     list(APPEND _args -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON)
@@ -75,7 +78,7 @@ if (GGML4J_SANITIZE)
 endif()
 if (GGML4J_REFERENCE AND NOT GGML4J_CPU_MODE STREQUAL "portable")
     list(APPEND _targets llama llama-bench llama-simple llama-completion llama-quantize llama-tokenize test-tokenizer-0
-        llama-batched llama-batched-bench llama-perplexity llama-imatrix llama-server llama-embedding)
+        llama-batched llama-batched-bench llama-perplexity llama-imatrix llama-server llama-embedding ggml-rpc-server)
 endif()
 
 # What a second reference build needs when the kernel probe fails a CPU path on the build machine

@@ -25,9 +25,13 @@ endforeach()
 
 # Load order: a library after everything it links against.
 set(_order "")
-foreach (_want IN ITEMS "libggml-base.so" "libggml-cpu.so" "libggml-blas.so" "libggml-cuda.so" "libggml-metal.so" "libggml.so")
+foreach (_want IN ITEMS "libggml-base.so" "libggml-cpu.so" "libggml-blas.so" "libggml-cuda.so" "libggml-metal.so" "libggml-rpc.so" "libggml.so")
     foreach (_s IN LISTS _staged)
         if (_s MATCHES "^${_want}(\\.[0-9]+)?$")
+            # a portable build's RPC backend is a module ggml loads itself (no soname version): dynamic
+            if (_want STREQUAL "libggml-rpc.so" AND _s STREQUAL "libggml-rpc.so")
+                continue()
+            endif()
             list(APPEND _order "${_s}")
         endif()
     endforeach()

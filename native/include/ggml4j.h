@@ -38,6 +38,7 @@ typedef enum ggml4j_status {
     GGML4J_E_ALLOC          = -4, /* memory or buffer allocation failed */
     GGML4J_E_COMPUTE        = -5, /* graph computation failed */
     GGML4J_E_ABORTED        = -6, /* computation was cancelled through the cancel flag */
+    GGML4J_E_IO             = -7, /* a socket could not be opened, bound or kept (RPC) */
 } ggml4j_status;
 
 /* What ggml4j_sizeof reports; the Java side compares these with its generated layouts. */
@@ -111,6 +112,23 @@ GGML4J_API int32_t      ggml4j_dequantize(enum ggml_type type, const void * src,
 
 /* Graph computation through a scheduler, as a status (GGML_STATUS_* mapped to ggml4j_status). */
 GGML4J_API int32_t      ggml4j_sched_compute(ggml_backend_sched_t sched, struct ggml_cgraph * graph);
+
+/*
+ * ggml's RPC backend (ggml-rpc), reached through the backend registry (linked or dynamically loaded alike).
+ * ggml aborts the process when an endpoint cannot be reached or its handshake fails, so the Java side checks
+ * each endpoint (TCP connect, HELLO, protocol version) before it calls ggml4j_rpc_add_server.
+ *
+ * ggml4j_rpc_proto_version: the protocol this build speaks as major << 16 | minor << 8 | patch, or
+ * GGML4J_E_UNSUPPORTED when the build has no RPC backend.
+ * ggml4j_rpc_add_server: connects to "host:port" (kept open for the life of the process) and writes up to max
+ * of the server's devices to out; returns how many the server has, or a status.
+ * ggml4j_rpc_start_server: serves the given local devices on "ipv4:port" (cache_dir may be NULL) one client at
+ * a time; returns only when the socket cannot be bound or accepting fails (GGML4J_E_IO).
+ */
+GGML4J_API int32_t      ggml4j_rpc_proto_version(void);
+GGML4J_API int32_t      ggml4j_rpc_add_server(const char * endpoint, ggml_backend_dev_t * out, int32_t max);
+GGML4J_API int32_t      ggml4j_rpc_start_server(const char * endpoint, const char * cache_dir, int32_t n_threads,
+                                                ggml_backend_dev_t * devices, int32_t n_devices);
 
 #ifdef __cplusplus
 }

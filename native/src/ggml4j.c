@@ -2,6 +2,7 @@
  * libggml4j: checks and helpers between ggml4j's Java code and ggml. See ggml4j.h.
  */
 #include "ggml4j.h"
+#include "ggml4j-internal.h"
 
 #include "ggml-backend.h"
 
@@ -55,6 +56,7 @@ const char * ggml4j_status_string(int32_t status) {
         case GGML4J_E_ALLOC:        return "allocation failed";
         case GGML4J_E_COMPUTE:      return "graph computation failed";
         case GGML4J_E_ABORTED:      return "computation cancelled";
+        case GGML4J_E_IO:           return "socket error";
     }
     return "unknown status";
 }
@@ -70,7 +72,15 @@ static void ggml4j_abort_handler(const char * message) {
         g_last_abort[sizeof(g_last_abort) - 1] = '\0';
     }
     fprintf(stderr, "ggml4j: native abort: %s\n", message != NULL ? message : "(no message)");
-    fprintf(stderr, "ggml4j: this is a bug in ggml4j's checks or in ggml; please report it with the message above\n");
+    const char * rpc = ggml4j_rpc_connected();
+    if (rpc != NULL && message != NULL && strstr(message, "RPC") != NULL) {
+        /* ggml's RPC client cannot recover from a lost server: say which endpoints were in use */
+        fprintf(stderr, "ggml4j: an RPC server this process uses (%s) stopped answering or broke the protocol; "
+                        "ggml's RPC client cannot recover from that, so the process ends. Restart the server and "
+                        "reload the model\n", rpc);
+    } else {
+        fprintf(stderr, "ggml4j: this is a bug in ggml4j's checks or in ggml; please report it with the message above\n");
+    }
     fflush(stderr);
 }
 

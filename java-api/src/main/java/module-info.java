@@ -12,6 +12,7 @@ module io.github.ggml4j {
     exports io.github.ggml4j.gguf;
     exports io.github.ggml4j.grammar;
     exports io.github.ggml4j.model;
+    exports io.github.ggml4j.rpc;
     exports io.github.ggml4j.session;
     exports io.github.ggml4j.sampling;
     exports io.github.ggml4j.tokenizer;

@@ -19,7 +19,7 @@ public abstract sealed class Ggml4jException extends RuntimeException
         permits GgufFormatException, ModelException, TokenizerException, ContextOverflowException,
                 NativeException, NativeLibraryException, CancelledException, ResourceClosedException,
                 GenerationException, StorageException, QuantizeException, InsufficientMemoryException,
-                SessionStateException, ChatTemplateException,
+                SessionStateException, ChatTemplateException, io.github.ggml4j.rpc.RpcException,
                 io.github.ggml4j.grammar.GrammarException {
 
     private static final long serialVersionUID = 1L;

@@ -48,6 +48,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "tokens in the context before each test, comma-separated for a sweep (default ${DEFAULT-VALUE})")
     List<Integer> depths;
 
+    @Option(names = {"-ngl", "--gpu-layers"}, paramLabel = "N",
+            description = "layers to offload to GPUs or RPC devices, as llama.cpp counts them (default: 0, all with --rpc)")
+    Integer gpuLayers;
+
     @Option(names = "--compare", description = "also run llama.cpp's llama-bench on the same file and print the ratios")
     boolean compare;
 
@@ -62,7 +66,15 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<BenchResult> ours = new java.util.ArrayList<>();
         ModelInfo info;
-        try (Model m = Model.load(modelArgs.model, Benchmark.modelOptions(modelArgs.modelOptions(), o))) {
+        if (compare && modelArgs.rpc != null) {
+            throw new IllegalArgumentException("--compare cannot be used with --rpc: ggml's RPC server serves one client "
+                    + "at a time and this process keeps its connection; run llama-bench --rpc in a process of its own");
+        }
+        int ngl = gpuLayers != null ? gpuLayers : modelArgs.rpc != null ? RunArgs.MAX_LAYERS : 0;
+        if (ngl < 0) {
+            throw new IllegalArgumentException("--gpu-layers must be >= 0, got " + ngl);
+        }
+        try (Model m = Model.load(modelArgs.model, Benchmark.modelOptions(modelArgs.modelOptions(), o).withGpuLayers(ngl))) {
             info = m.info();
             for (int d : depths) {
                 ours.addAll(Benchmark.run(m, o.withDepth(d)));

@@ -16,6 +16,7 @@ import io.github.ggml4j.SessionStateException;
 import io.github.ggml4j.StorageException;
 import io.github.ggml4j.TokenizerException;
 import io.github.ggml4j.grammar.GrammarException;
+import io.github.ggml4j.rpc.RpcException;
 
 /** Exit codes of the command line, one per kind of failure, so scripts can tell them apart. */
 final class ExitCodes {
@@ -44,6 +45,7 @@ final class ExitCodes {
                 case SessionStateException s -> 14;
                 case ChatTemplateException t -> 15;
                 case GrammarException gr -> 16;
+                case RpcException r -> 17;
             };
         }
         return USAGE;

@@ -67,6 +67,11 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Model m = Model.load(modelArgs.model, mo);
              Session s = m.newSession(so)) {
+            if (!mo.rpcServers().isEmpty()) {
+                // which devices hold the weights (RPCn[host:port] for remote ones)
+                err.println("ggml4j: weights: " + String.join(", ", m.info().placement()));
+                err.flush();
+            }
             Generation g = s.generate(text, GenerateOptions.sampled(nPredict, sampling).withStop(stop)
                     .withGrammar(grammar), (id, piece) -> {
                 out.print(piece);

@@ -21,6 +21,10 @@ final class InfoCommand implements Callable<Integer> {
             description = "also show a model's attention layout: which layers are windowed, KV bytes per sequence")
     java.nio.file.Path model;
 
+    @picocli.CommandLine.Option(names = "--rpc", paramLabel = "SERVERS",
+            description = "also connect to these ggml RPC servers (host:port,...) and list their devices")
+    String rpc;
+
     @Override
     public Integer call() {
         Ggml4jInfo info = Ggml4j.info();
@@ -41,6 +45,21 @@ final class InfoCommand implements Callable<Integer> {
             String index = d.type().equals("CPU") || d.type().equals("ACCEL") ? "" : "gpu " + gpu++;
             out.printf("  %-12s %-5s %-6s %s (%,d MiB free of %,d MiB)%n", d.name(), d.type(), index, d.description(),
                     d.memoryFree() >> 20, d.memoryTotal() >> 20);
+        }
+        if (rpc != null) {
+            java.util.List<io.github.ggml4j.rpc.RpcEndpoint> servers;
+            try {
+                servers = io.github.ggml4j.rpc.RpcEndpoint.parseList(rpc);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--rpc: " + e.getMessage());
+            }
+            out.printf("rpc protocol   : %s%n", io.github.ggml4j.rpc.Rpc.protocolVersion());
+            out.println("rpc devices    : (offload devices in this order, before local GPUs)");
+            int index = 0;
+            for (io.github.ggml4j.rpc.RemoteDevice d : io.github.ggml4j.rpc.Rpc.devices(servers)) {
+                out.printf("  %-12s %-5s %-6s %s device %d (%,d MiB free of %,d MiB)%n", d.name(), "RPC",
+                        "dev " + index++, d.endpoint(), d.index(), d.memoryFree() >> 20, d.memoryTotal() >> 20);
+            }
         }
         StringBuilder features = new StringBuilder();
         for (Map.Entry<String, String> e : info.cpuFeatures().entrySet()) {

@@ -4,6 +4,7 @@ import io.github.ggml4j.Ggml4j;
 import io.github.ggml4j.model.KvLayout;
 import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.model.SplitMode;
+import io.github.ggml4j.rpc.RpcEndpoint;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -60,6 +61,16 @@ final class ModelArgs {
             description = "how offloaded layers spread over GPUs: none (main device only) or layer (by free memory)")
     String splitMode;
 
+    @Option(names = "--rpc", paramLabel = "SERVERS",
+            description = "ggml RPC servers host:port,... whose devices take offloaded layers before local GPUs "
+                    + "(with it, --gpu-layers defaults to all layers)")
+    String rpc;
+
+    @Option(names = {"-ts", "--tensor-split"}, paramLabel = "SHARES",
+            description = "share of offloaded layers per offload device (RPC devices first, then GPUs), e.g. 3,1 "
+                    + "(default: by free memory)")
+    String tensorSplit;
+
     int threads() {
         return threads != null ? threads : Ggml4j.defaultThreads();
     }
@@ -85,7 +96,43 @@ final class ModelArgs {
         applyProcessSettings();
         return ModelOptions.defaults().withMmap(!noMmap).withMlock(mlock).withMainDevice(mainDevice).withSplitMode(split)
                 .withRepack(!noRepack).withThreads(threads()).withKvLayout(layout)
-                .withSlidingWindow(swa == null ? -1 : swa).withDisabledBufferTypes(disabledBufferTypes());
+                .withSlidingWindow(swa == null ? -1 : swa).withDisabledBufferTypes(disabledBufferTypes())
+                .withRpcServers(rpcServers()).withTensorSplit(tensorSplit())
+                // with --rpc every layer goes to the offload devices unless -ngl says otherwise (llama.cpp's default)
+                .withGpuLayers(rpcServers().isEmpty() ? 0 : RunArgs.MAX_LAYERS);
+    }
+
+    /** --rpc's servers (none without it). */
+    List<RpcEndpoint> rpcServers() {
+        if (rpc == null) {
+            return List.of();
+        }
+        try {
+            return RpcEndpoint.parseList(rpc);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--rpc: " + e.getMessage());
+        }
+    }
+
+    /** --tensor-split's shares, separated by ',' or '/' as llama.cpp takes them. */
+    List<Double> tensorSplit() {
+        if (tensorSplit == null) {
+            return List.of();
+        }
+        List<Double> out = new java.util.ArrayList<>();
+        for (String part : tensorSplit.split("[,/]", -1)) {
+            try {
+                double d = Double.parseDouble(part.strip());
+                if (!(d >= 0) || Double.isInfinite(d)) {
+                    throw new NumberFormatException();
+                }
+                out.add(d);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--tensor-split takes non-negative numbers like 3,1, not '"
+                        + tensorSplit + "'");
+            }
+        }
+        return out;
     }
 
     private Set<String> disabledBufferTypes() {

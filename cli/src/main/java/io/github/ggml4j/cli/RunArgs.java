@@ -9,6 +9,9 @@ import java.util.Locale;
 /** Context, batch, flash-attention and offload flags, shared by {@code generate} and {@code chat}. */
 final class RunArgs {
 
+    /** --gpu-layers' value for "all layers" (llama.cpp's -ngl 999). */
+    static final int MAX_LAYERS = 999;
+
     @Option(names = {"-c", "--ctx-size"}, defaultValue = "0", description = "context size (default: the model's, at most 4096)")
     int ctx;
 
@@ -19,8 +22,10 @@ final class RunArgs {
             description = "flash attention: on, off or auto (default ${DEFAULT-VALUE}: on for the CPU backend)")
     String flashAttn;
 
-    @Option(names = "--gpu-layers", defaultValue = "0", description = "blocks to offload to a GPU when one is built in")
-    int gpuLayers;
+    @Option(names = {"-ngl", "--gpu-layers"}, paramLabel = "N",
+            description = "layers to offload to GPUs or RPC devices, counted as llama.cpp counts them: the output "
+                    + "head first, then blocks from the last (default: 0, all with --rpc)")
+    Integer gpuLayersOption;
 
     /** The model options these flags ask for; an invalid flag is an error naming it. */
     ModelOptions modelOptions(ModelArgs modelArgs) {
@@ -30,12 +35,14 @@ final class RunArgs {
         if (batch < 1) {
             throw new IllegalArgumentException("-b/--batch-size must be at least 1, got " + batch);
         }
+        boolean rpc = !modelArgs.rpcServers().isEmpty();
+        int gpuLayers = gpuLayersOption != null ? gpuLayersOption : rpc ? MAX_LAYERS : 0;
         if (gpuLayers < 0) {
             throw new IllegalArgumentException("--gpu-layers must be >= 0, got " + gpuLayers);
         }
-        if (gpuLayers > 0 && Ggml4j.info().devices().stream().noneMatch(d -> !d.type().equals("CPU"))) {
+        if (gpuLayers > 0 && !rpc && Ggml4j.info().devices().stream().noneMatch(d -> !d.type().equals("CPU"))) {
             throw new IllegalArgumentException("--gpu-layers " + gpuLayers + ": this build has no GPU backend "
-                    + "(build with GGML4J_CMAKE_ARGS=-DGGML4J_CUDA=ON) or no GPU is present");
+                    + "(build with GGML4J_CMAKE_ARGS=-DGGML4J_CUDA=ON) or no GPU is present; --rpc adds remote devices");
         }
         boolean fa = switch (flashAttn.toLowerCase(Locale.ROOT)) {
             case "on", "1", "true" -> true;

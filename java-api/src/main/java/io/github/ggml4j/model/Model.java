@@ -106,6 +106,8 @@ public final class Model implements AutoCloseable {
      * @throws io.github.ggml4j.ModelException        for an unknown architecture, inconsistent hyper-parameters,
      *                                                or a missing or mis-shaped tensor
      * @throws io.github.ggml4j.StorageException      if the file cannot be read
+     * @throws io.github.ggml4j.rpc.RpcException      if an RPC server of the options cannot be used (unknown host,
+     *                                                refused, no answer, another protocol version)
      */
     public static Model load(Path path, ModelOptions options) {
         Objects.requireNonNull(path, "path");
@@ -113,7 +115,7 @@ public final class Model implements AutoCloseable {
         LoadedModel lm = LoadedModel.load(path,
                 new WeightLoader.Placement(options.mmap(), options.repack(), options.gpuLayers(),
                         options.disabledBufferTypes(), options.mainDevice(), options.splitMode() == SplitMode.LAYER,
-                        options.mlock()));
+                        options.mlock(), options.rpcServers(), options.tensorSplit()));
         return new Model(path, lm, options);
     }
 

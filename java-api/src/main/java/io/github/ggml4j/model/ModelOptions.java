@@ -2,6 +2,9 @@ package io.github.ggml4j.model;
 
 import io.github.ggml4j.Ggml4j;
 
+import io.github.ggml4j.rpc.RpcEndpoint;
+
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -28,8 +31,10 @@ import java.util.stream.Collectors;
  *                       weights at load so later changes to the file cannot reach them
  * @param repack         store weights whose type has a faster CPU layout (Q4_0, IQ4_NL, Q4_K ...) in that layout;
  *                       those tensors are copied out of the mapping at load (about 1.5x faster prompt processing)
- * @param gpuLayers      how many of the last blocks to offload to the first GPU when one is available (a value
- *                       above the block count offloads the output head too); 0 keeps everything on the CPU
+ * @param gpuLayers      how many layers to offload to GPUs or RPC devices when there are any, counted as
+ *                       llama.cpp's {@code -ngl} counts them: the output head first, then the blocks from the last
+ *                       one down (block count + 1 or more: all but the token embeddings); 0 keeps everything on
+ *                       the CPU
  * @param contextSize    KV cache cells shared by all sessions of the model (llama.cpp's {@code -c}); rounded up
  *                       to a multiple of 256
  * @param batchSize      micro-batch size: tokens per graph (llama.cpp's {@code -ub})
@@ -52,11 +57,14 @@ import java.util.stream.Collectors;
  * @param mlock          lock the model's weights in RAM (the file mapping, or the copies with {@code mmap} off),
  *                       so the OS never pages them out (llama.cpp's {@code --mlock}); needs a large enough
  *                       {@code RLIMIT_MEMLOCK} ({@code ulimit -l}), else one warning is logged and loading goes on
+ * @param rpcServers     remote ggml RPC servers whose devices take offloaded layers, before local GPUs
+ *                       ({@link #withRpcServers})
+ * @param tensorSplit    shares of the offloaded layers per offload device (empty: by free memory)
  */
 public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int contextSize, int batchSize, int threads,
                            boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
                            KvLayout kvLayout, Set<String> disabledBufferTypes, int mainDevice, SplitMode splitMode,
-                           boolean mlock) {
+                           boolean mlock, List<RpcEndpoint> rpcServers, List<Double> tensorSplit) {
 
     /** The most cells one engine may have (2^24 positions). */
     public static final int MAX_CONTEXT = 1 << 24;
@@ -98,6 +106,25 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
             throw new IllegalArgumentException("mainDevice must be >= 0 (an index among the GPUs), got " + mainDevice);
         }
         Objects.requireNonNull(splitMode, "splitMode");
+        rpcServers = List.copyOf(Objects.requireNonNull(rpcServers, "rpcServers"));
+        if (rpcServers.stream().distinct().count() != rpcServers.size()) {
+            throw new IllegalArgumentException("an RPC server is listed twice in " + rpcServers);
+        }
+        tensorSplit = List.copyOf(Objects.requireNonNull(tensorSplit, "tensorSplit"));
+        for (double d : tensorSplit) {
+            if (!(d >= 0) || Double.isInfinite(d)) {
+                throw new IllegalArgumentException("tensor split shares must be finite and >= 0, got " + tensorSplit);
+            }
+        }
+    }
+
+    /** Options without RPC servers or tensor split. */
+    public ModelOptions(boolean mmap, boolean repack, int gpuLayers, int contextSize, int batchSize, int threads,
+                        boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
+                        KvLayout kvLayout, Set<String> disabledBufferTypes, int mainDevice, SplitMode splitMode,
+                        boolean mlock) {
+        this(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType, cachedPrompts,
+                slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, List.of(), List.of());
     }
 
     /** Options on the main GPU 0, split by layer, without mlock. */
@@ -123,85 +150,106 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
      */
     public static ModelOptions defaults() {
         return new ModelOptions(true, true, 0, 4096, 512, Ggml4j.defaultThreads(), true, KvCacheType.F16, 4, -1,
-                KvLayout.ROLLING, Set.of(), 0, SplitMode.LAYER, false);
+                KvLayout.ROLLING, Set.of(), 0, SplitMode.LAYER, false, List.of(), List.of());
     }
 
     public ModelOptions withMmap(boolean value) {
         return new ModelOptions(value, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     public ModelOptions withRepack(boolean value) {
         return new ModelOptions(mmap, value, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     /** Which GPU (an index among the GPUs {@code ggml4j info} lists) holds offloaded layers with {@link SplitMode#NONE},
      *  and the output head and small tensors otherwise. */
     public ModelOptions withMainDevice(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, value, splitMode, mlock);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, value, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     public ModelOptions withSplitMode(SplitMode value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, value, mlock);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, value, mlock, rpcServers, tensorSplit);
     }
 
     /** Lock the weights in RAM (llama.cpp's {@code --mlock}); see {@link #mlock()}. */
     public ModelOptions withMlock(boolean value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, value);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, value, rpcServers, tensorSplit);
     }
 
     public ModelOptions withGpuLayers(int value) {
         return new ModelOptions(mmap, repack, value, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     public ModelOptions withContextSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, value, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     public ModelOptions withBatchSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, value, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     public ModelOptions withThreads(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, value, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     public ModelOptions withFlashAttention(boolean value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, value, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     public ModelOptions withKvCacheType(KvCacheType value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, value,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     public ModelOptions withCachedPrompts(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                value, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
+                value, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     public ModelOptions withSlidingWindow(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, value, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock);
+                cachedPrompts, value, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     public ModelOptions withKvLayout(KvLayout value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, value, disabledBufferTypes, mainDevice, splitMode, mlock);
+                cachedPrompts, slidingWindow, value, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
     }
 
     /** Never place weights in these CPU extra buffer types (e.g. {@code Set.of("AMX")}). */
     public ModelOptions withDisabledBufferTypes(Set<String> names) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, names, mainDevice, splitMode, mlock);
+                cachedPrompts, slidingWindow, kvLayout, names, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+    }
+
+    /**
+     * Remote devices: ggml RPC servers ({@code ggml4j rpc-server} or llama.cpp's {@code rpc-server} of the same
+     * ggml) whose devices come first among the offload devices, before local GPUs, as with llama.cpp's
+     * {@code --rpc}. Offloaded layers ({@link #gpuLayers()}) are split over them by free memory or
+     * {@link #tensorSplit()}. Each server is checked when the model loads (reachable, same protocol version:
+     * {@link io.github.ggml4j.rpc.RpcException} otherwise) and stays connected for the life of the process.
+     */
+    public ModelOptions withRpcServers(List<RpcEndpoint> servers) {
+        return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, servers,
+                tensorSplit);
+    }
+
+    /** The share of offloaded layers for each offload device in order (llama.cpp's {@code --tensor-split});
+     *  empty or all zero: by free memory. */
+    public ModelOptions withTensorSplit(List<Double> shares) {
+        return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers,
+                shares);
     }
 }

@@ -17,6 +17,7 @@ public final class NativeStatus {
     public static final int ALLOC = -4;
     public static final int COMPUTE = -5;
     public static final int ABORTED = -6;
+    public static final int IO = -7;
 
     private NativeStatus() {
     }

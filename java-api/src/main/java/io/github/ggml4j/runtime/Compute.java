@@ -63,7 +63,7 @@ final class Compute implements AutoCloseable {
             MemorySegment[] layerBufts = new MemorySegment[hp.nLayer()];
             GpuAssignment gpus = model.store().gpus(); // decided at load: each block's GPU, or the CPU
             for (int g : gpus.gpusInUse(model.placement().mainDevice())) {
-                MemorySegment gpu = devices.gpus().get(g);
+                MemorySegment gpu = gpus.device(g);
                 MemorySegment b = GgmlLib.ggml_backend_dev_init(gpu, MemorySegment.NULL);
                 if (b.equals(MemorySegment.NULL)) {
                     throw new NativeException("cannot start the backend of " + Devices.name(gpu));
@@ -72,7 +72,7 @@ final class Compute implements AutoCloseable {
             }
             for (int il = 0; il < hp.nLayer(); il++) {
                 int g = gpus.gpuOf(il, hp.nLayer());
-                layerBufts[il] = g >= 0 ? GgmlLib.ggml_backend_dev_buffer_type(devices.gpus().get(g)) : devices.cpuBuft();
+                layerBufts[il] = g >= 0 ? GgmlLib.ggml_backend_dev_buffer_type(gpus.device(g)) : devices.cpuBuft();
             }
             cpu0 = GgmlLib.ggml_backend_dev_init(devices.cpu(), MemorySegment.NULL);
             if (cpu0.equals(MemorySegment.NULL)) {

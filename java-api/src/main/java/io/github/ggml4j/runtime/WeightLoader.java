@@ -10,6 +10,7 @@ import io.github.ggml4j.internal.ggml.GgmlLib;
 import io.github.ggml4j.internal.ggml.ggml_tensor;
 import io.github.ggml4j.nativ.GgmlContext;
 import io.github.ggml4j.nativ.Tensors;
+import io.github.ggml4j.rpc.RpcEndpoint;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -36,15 +37,20 @@ public final class WeightLoader implements WeightSource {
      *
      * @param mmap      plain CPU weights stay in the file mapping (zero-copy)
      * @param repack    weights whose type has a faster CPU layout are repacked (copied) into it
-     * @param gpuLayers how many of the last blocks (and, beyond the block count, the output head) go to GPUs
+     * @param gpuLayers how many layers go to offload devices, counted as llama.cpp's {@code -ngl} counts them: the
+     *                  output head first, then the blocks from the last one down
      * @param disabledBufts extra CPU buffer types (by ggml name, any case) never to place weights in
-     * @param mainDevice the GPU (index among {@link Devices#gpus()}) of the head, and of every offloaded block
-     *                   without {@code splitLayers}
-     * @param splitLayers spread offloaded blocks over all GPUs by free memory
+     * @param mainDevice the offload device (index among the model's devices) of every offloaded layer without
+     *                   {@code splitLayers}
+     * @param splitLayers spread offloaded layers over all offload devices by free memory (or the tensor split)
      * @param mlock     lock the weights in RAM after loading
+     * @param rpcServers remote RPC servers whose devices come first among the offload devices, before local GPUs
+     * @param tensorSplit the share of offloaded layers per offload device instead of free memory (empty: by free
+     *                  memory)
      */
     public record Placement(boolean mmap, boolean repack, int gpuLayers, Set<String> disabledBufts, int mainDevice,
-                            boolean splitLayers, boolean mlock) {
+                            boolean splitLayers, boolean mlock, List<RpcEndpoint> rpcServers,
+                            List<Double> tensorSplit) {
         public Placement {
             if (gpuLayers < 0) {
                 throw new IllegalArgumentException("gpuLayers must be >= 0, got " + gpuLayers);
@@ -53,6 +59,13 @@ public final class WeightLoader implements WeightSource {
                 throw new IllegalArgumentException("mainDevice must be >= 0, got " + mainDevice);
             }
             disabledBufts = disabledBufts.stream().map(n -> n.toUpperCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+            rpcServers = List.copyOf(rpcServers);
+            tensorSplit = List.copyOf(tensorSplit);
+        }
+
+        public Placement(boolean mmap, boolean repack, int gpuLayers, Set<String> disabledBufts, int mainDevice,
+                         boolean splitLayers, boolean mlock) {
+            this(mmap, repack, gpuLayers, disabledBufts, mainDevice, splitLayers, mlock, List.of(), List.of());
         }
 
         public Placement(boolean mmap, boolean repack, int gpuLayers, Set<String> disabledBufts) {
@@ -69,13 +82,15 @@ public final class WeightLoader implements WeightSource {
 
         /**
          * Whether a layer ({@link WeightSource#INPUT}, a block index or {@link WeightSource#OUTPUT}) is offloaded,
-         * given that a GPU exists: the last gpuLayers blocks, and the output head beyond the block count.
+         * given that an offload device exists. As in llama.cpp, the head counts as layer nLayer and goes first:
+         * gpuLayers = 1 offloads the head, 2 the head and the last block, nLayer + 1 everything but the input.
          */
         public boolean offloads(int layer, int nLayer) {
             if (gpuLayers == 0 || layer == WeightSource.INPUT) {
                 return false;
             }
-            return layer == WeightSource.OUTPUT ? gpuLayers > nLayer : layer >= nLayer - gpuLayers;
+            int index = layer == WeightSource.OUTPUT ? nLayer : layer;
+            return index >= nLayer + 1 - gpuLayers;
         }
     }
 
@@ -96,8 +111,8 @@ public final class WeightLoader implements WeightSource {
         this.file = file;
         this.placement = placement;
         this.nLayer = nLayer;
-        long[] free = devices.gpus().stream().mapToLong(d -> Devices.memory(d)[0]).toArray();
-        this.gpus = GpuAssignment.of(placement, nLayer, free);
+        this.gpus = placement.gpuLayers() == 0 ? GpuAssignment.cpuOnly(nLayer)
+                : OffloadDevices.assign(placement, nLayer, devices);
     }
 
     @Override
@@ -156,7 +171,7 @@ public final class WeightLoader implements WeightSource {
         List<MemorySegment[]> candidates = new ArrayList<>(); // {device, buft}
         int onGpu = gpus.gpuOf(layer, nLayer);
         if (onGpu >= 0) {
-            MemorySegment gpu = devices.gpus().get(onGpu);
+            MemorySegment gpu = gpus.device(onGpu);
             candidates.add(new MemorySegment[] {gpu, GgmlLib.ggml_backend_dev_buffer_type(gpu)});
         }
         if (placement.repack() && use == WeightUse.MUL_MAT) {

@@ -3,6 +3,7 @@ package io.github.ggml4j.model;
 import io.github.ggml4j.runtime.WeightLoader;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,5 +52,22 @@ class ModelOptionsTest {
         assertEquals(false, ModelOptions.defaults().mlock());
         assertThrows(IllegalArgumentException.class, () -> ModelOptions.defaults().withMainDevice(-1));
         assertThrows(NullPointerException.class, () -> ModelOptions.defaults().withSplitMode(null));
+    }
+
+    @Test
+    void rpcServersAndTensorSplitAreKeptByOtherWithersAndValidated() {
+        List<io.github.ggml4j.rpc.RpcEndpoint> servers = io.github.ggml4j.rpc.RpcEndpoint.parseList("a:1,b:2");
+        ModelOptions o = ModelOptions.defaults().withRpcServers(servers).withTensorSplit(List.of(3.0, 1.0));
+        ModelOptions other = o.withThreads(1).withGpuLayers(9).withMlock(true).withContextSize(512);
+        assertEquals(servers, other.rpcServers());
+        assertEquals(List.of(3.0, 1.0), other.tensorSplit());
+        assertEquals(List.of(), ModelOptions.defaults().rpcServers());
+        assertEquals(List.of(), ModelOptions.defaults().tensorSplit());
+        assertThrows(IllegalArgumentException.class, () -> o.withTensorSplit(List.of(1.0, -1.0)));
+        assertThrows(IllegalArgumentException.class, () -> o.withTensorSplit(List.of(Double.NaN)));
+        assertThrows(IllegalArgumentException.class, () -> o.withTensorSplit(List.of(Double.POSITIVE_INFINITY)));
+        assertThrows(IllegalArgumentException.class,
+                () -> o.withRpcServers(List.of(servers.get(0), servers.get(0))));
+        assertThrows(NullPointerException.class, () -> o.withRpcServers(null));
     }
 }

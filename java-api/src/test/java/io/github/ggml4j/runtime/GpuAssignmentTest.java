@@ -35,27 +35,31 @@ class GpuAssignmentTest {
     }
 
     @Test
-    void lastBlocksGoToTheMainDeviceWithoutSplit() {
-        // input, blocks 0..3, output: the last two blocks offloaded, the head stays (gpuLayers <= nLayer)
-        assertArrayEquals(new int[] {-1, -1, -1, 1, 1, -1},
-                blocks(GpuAssignment.of(placement(2, 1, false), 4, new long[] {100, 100}), 4));
-        // beyond the block count the head follows, on the main device
+    void offloadedLayersGoToTheMainDeviceWithoutSplit() {
+        // input, blocks 0..3, output: three layers offloaded are the head and the last two blocks (llama.cpp's -ngl)
+        assertArrayEquals(new int[] {-1, -1, -1, 1, 1, 1},
+                blocks(GpuAssignment.of(placement(3, 1, false), 4, new long[] {100, 100}), 4));
+        // block count + 1 and beyond: everything but the input
         assertArrayEquals(new int[] {-1, 1, 1, 1, 1, 1},
-                blocks(GpuAssignment.of(placement(5, 1, false), 4, new long[] {100, 100}), 4));
+                blocks(GpuAssignment.of(placement(99, 1, false), 4, new long[] {100, 100}), 4));
     }
 
     @Test
-    void layerSplitFollowsFreeMemory() {
-        // 3:1 free memory over 8 blocks: 6 on GPU 0, 2 on GPU 1, consecutive; head on the main device
+    void layerSplitFollowsFreeMemoryAsLlamaCppSplitsIt() {
+        // 3:1 over 8 blocks and the head (9 layers, split points 0.75 and 1): layer i goes to the first device whose
+        // split point exceeds i/9, so 7 blocks on device 0, the last block and the head on device 1
         GpuAssignment a = GpuAssignment.of(placement(9, 1, true), 8, new long[] {300, 100});
-        assertArrayEquals(new int[] {-1, 0, 0, 0, 0, 0, 0, 1, 1, 1}, blocks(a, 8));
+        assertArrayEquals(new int[] {-1, 0, 0, 0, 0, 0, 0, 0, 1, 1}, blocks(a, 8));
         assertArrayEquals(new int[] {1, 0}, a.gpusInUse(1));
-        // 1:1:2 over 4 blocks: one, one, two
-        assertArrayEquals(new int[] {-1, 0, 1, 2, 2, -1},
+        // 1:1:2 over the head and the last 3 blocks (split points .25 .5 1): one, one, two
+        assertArrayEquals(new int[] {-1, -1, 0, 1, 2, 2},
                 blocks(GpuAssignment.of(placement(4, 0, true), 4, new long[] {5, 5, 10}), 4));
-        // a GPU with no free memory gets nothing
-        assertArrayEquals(new int[] {-1, 1, 1, 1, 1, -1},
+        // a device with no free memory gets nothing
+        assertArrayEquals(new int[] {-1, -1, 1, 1, 1, 1},
                 blocks(GpuAssignment.of(placement(4, 1, true), 4, new long[] {0, 9}), 4));
+        // 1:1 over 6 blocks and the head: 0..3 on the first (0/7 .. 3/7 < .5), 4, 5 and the head on the second
+        assertArrayEquals(new int[] {-1, 0, 0, 0, 0, 1, 1, 1},
+                blocks(GpuAssignment.of(placement(7, 0, true), 6, new long[] {1, 1}), 6));
     }
 
     @Test

@@ -11,14 +11,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PlacementTest {
 
     @Test
-    void lastBlocksAreOffloadedFirstAndTheHeadOnlyBeyondTheBlockCount() {
-        WeightLoader.Placement p = new WeightLoader.Placement(true, true, 2);
+    void theHeadIsOffloadedFirstThenTheBlocksFromTheLast() {
+        // llama.cpp (llama_model::load_tensors): i_gpu_start = n_layer + 1 - n_gpu_layers, the head being layer n_layer
+        WeightLoader.Placement head = new WeightLoader.Placement(true, true, 1);
+        assertTrue(head.offloads(WeightSource.OUTPUT, 4));
+        assertFalse(head.offloads(3, 4));
+        WeightLoader.Placement p = new WeightLoader.Placement(true, true, 3);
         assertFalse(p.offloads(WeightSource.INPUT, 4));
         assertFalse(p.offloads(0, 4));
         assertFalse(p.offloads(1, 4));
         assertTrue(p.offloads(2, 4));
         assertTrue(p.offloads(3, 4));
-        assertFalse(p.offloads(WeightSource.OUTPUT, 4));
+        assertTrue(p.offloads(WeightSource.OUTPUT, 4));
 
         WeightLoader.Placement all = new WeightLoader.Placement(true, true, 5);
         assertTrue(all.offloads(0, 4));

@@ -35450,6 +35450,15 @@ public class GgmlLib {
     public static int GGML4J_E_ABORTED() {
         return GGML4J_E_ABORTED;
     }
+    private static final int GGML4J_E_IO = (int)-7L;
+    /**
+     * {@snippet lang=c :
+     * enum ggml4j_status.GGML4J_E_IO = -7
+     * }
+     */
+    public static int GGML4J_E_IO() {
+        return GGML4J_E_IO;
+    }
     private static final int GGML4J_SIZEOF_GGML_TENSOR = (int)0L;
     /**
      * {@snippet lang=c :
@@ -36648,6 +36657,184 @@ public class GgmlLib {
                 traceDowncall("ggml4j_sched_compute", sched, graph);
             }
             return (int)mh$.invokeExact(sched, graph);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml4j_rpc_proto_version {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_INT    );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml4j_rpc_proto_version");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_proto_version()
+     * }
+     */
+    public static FunctionDescriptor ggml4j_rpc_proto_version$descriptor() {
+        return ggml4j_rpc_proto_version.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_proto_version()
+     * }
+     */
+    public static MethodHandle ggml4j_rpc_proto_version$handle() {
+        return ggml4j_rpc_proto_version.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_proto_version()
+     * }
+     */
+    public static MemorySegment ggml4j_rpc_proto_version$address() {
+        return ggml4j_rpc_proto_version.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_proto_version()
+     * }
+     */
+    public static int ggml4j_rpc_proto_version() {
+        var mh$ = ggml4j_rpc_proto_version.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml4j_rpc_proto_version");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml4j_rpc_add_server {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_INT,
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER,
+            GgmlLib.C_INT
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml4j_rpc_add_server");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_add_server(const char *endpoint, ggml_backend_dev_t *out, int32_t max)
+     * }
+     */
+    public static FunctionDescriptor ggml4j_rpc_add_server$descriptor() {
+        return ggml4j_rpc_add_server.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_add_server(const char *endpoint, ggml_backend_dev_t *out, int32_t max)
+     * }
+     */
+    public static MethodHandle ggml4j_rpc_add_server$handle() {
+        return ggml4j_rpc_add_server.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_add_server(const char *endpoint, ggml_backend_dev_t *out, int32_t max)
+     * }
+     */
+    public static MemorySegment ggml4j_rpc_add_server$address() {
+        return ggml4j_rpc_add_server.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_add_server(const char *endpoint, ggml_backend_dev_t *out, int32_t max)
+     * }
+     */
+    public static int ggml4j_rpc_add_server(MemorySegment endpoint, MemorySegment out, int max) {
+        var mh$ = ggml4j_rpc_add_server.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml4j_rpc_add_server", endpoint, out, max);
+            }
+            return (int)mh$.invokeExact(endpoint, out, max);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml4j_rpc_start_server {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_INT,
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER,
+            GgmlLib.C_INT,
+            GgmlLib.C_POINTER,
+            GgmlLib.C_INT
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml4j_rpc_start_server");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_start_server(const char *endpoint, const char *cache_dir, int32_t n_threads, ggml_backend_dev_t *devices, int32_t n_devices)
+     * }
+     */
+    public static FunctionDescriptor ggml4j_rpc_start_server$descriptor() {
+        return ggml4j_rpc_start_server.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_start_server(const char *endpoint, const char *cache_dir, int32_t n_threads, ggml_backend_dev_t *devices, int32_t n_devices)
+     * }
+     */
+    public static MethodHandle ggml4j_rpc_start_server$handle() {
+        return ggml4j_rpc_start_server.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_start_server(const char *endpoint, const char *cache_dir, int32_t n_threads, ggml_backend_dev_t *devices, int32_t n_devices)
+     * }
+     */
+    public static MemorySegment ggml4j_rpc_start_server$address() {
+        return ggml4j_rpc_start_server.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ggml4j_rpc_start_server(const char *endpoint, const char *cache_dir, int32_t n_threads, ggml_backend_dev_t *devices, int32_t n_devices)
+     * }
+     */
+    public static int ggml4j_rpc_start_server(MemorySegment endpoint, MemorySegment cache_dir, int n_threads, MemorySegment devices, int n_devices) {
+        var mh$ = ggml4j_rpc_start_server.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml4j_rpc_start_server", endpoint, cache_dir, n_threads, devices, n_devices);
+            }
+            return (int)mh$.invokeExact(endpoint, cache_dir, n_threads, devices, n_devices);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
