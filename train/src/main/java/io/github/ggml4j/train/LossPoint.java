@@ -1,0 +1,12 @@
+package io.github.ggml4j.train;
+
+/**
+ * One point of a training run's loss curve (mean cross-entropy per token, in nats).
+ *
+ * @param step      optimizer steps done
+ * @param trainLoss mean training loss of the steps since the previous point
+ * @param evalLoss  held-out loss at this step
+ * @param seconds   wall time since training started
+ */
+public record LossPoint(int step, double trainLoss, double evalLoss, double seconds) {
+}
