@@ -25,6 +25,7 @@ public final class Main implements Runnable {
     static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(InfoCommand.class, GgufCommand.class,
             GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, BenchCommand.class,
             BatchedBenchCommand.class, QuantizeCommand.class, PerplexityCommand.class, ServeCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class);
 
     @CommandLine.Spec
