@@ -5,6 +5,11 @@ import java.util.List;
 /**
  * What a training run measured.
  *
+ * {@snippet :
+ * TrainReport r = trainer.train(trainTokens, heldOutTokens, System.err::println);
+ * LossChart.write(r.curve(), "my model", Path.of("loss.png"));
+ * }
+ *
  * @param curve        the loss curve, one point per evaluation
  * @param steps        optimizer steps done
  * @param tokensPerStep tokens predicted per step
