@@ -5,8 +5,8 @@
 #   ./build.sh            build everything (no tests)
 #   ./build.sh test       build everything, run all tests, install into the local Maven repository and build
 #                         and run examples/embed from it (what CI runs)
-#   ./build.sh demo       build everything, write a demo model (random weights, real vocabulary) and
-#                         generate text with it
+#   ./build.sh demo       build everything and generate text with the committed demo model
+#                         (models/ggml4j-demo-q8_0.gguf, trained by ./ggml4j train)
 #   ./build.sh native     only the native libraries
 #
 # Environment: GGML4J_CMAKE_ARGS (e.g. "-DGGML4J_CUDA=ON" or "-DGGML4J_CPU_MODE=portable"),
@@ -74,9 +74,8 @@ case "${1:-build}" in
     build_native >&2
     maven -DskipTests package >&2
     scripts/aot-cache.sh >&2
-    demo_model
-    echo "ggml4j: generating 32 tokens with $demo (random weights, real llama-spm vocabulary):" >&2
-    "$GGML4J_ROOT/ggml4j" generate -m "$demo" -p "Once upon a time" -n 32 --temp 0 ;;
+    echo "ggml4j: generating 48 tokens with the demo model (models/ggml4j-demo-q8_0.gguf, see models/README.md):" >&2
+    "$GGML4J_ROOT/ggml4j" generate -p "Once upon a time" -n 48 --temp 0 ;;
   *)
     ggml4j_die "usage: ./build.sh [build|test|demo|native]" ;;
 esac

@@ -4,4 +4,5 @@
 #include "ggml-backend.h"
 #include "ggml-cpu.h"
 #include "gguf.h"
+#include "ggml-opt.h"
 #include "ggml4j.h"

@@ -3,5 +3,5 @@
  */
 @SuppressWarnings("module")
 module io.github.ggml4j.bindings {
-    exports io.github.ggml4j.internal.ggml to io.github.ggml4j, io.github.ggml4j.quantize;
+    exports io.github.ggml4j.internal.ggml to io.github.ggml4j, io.github.ggml4j.quantize, io.github.ggml4j.train;
 }

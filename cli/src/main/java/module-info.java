@@ -3,6 +3,7 @@ module io.github.ggml4j.cli {
     requires io.github.ggml4j;
     requires io.github.ggml4j.quantize;
     requires io.github.ggml4j.chat;
+    requires io.github.ggml4j.train;
     requires info.picocli;
     requires java.logging;
     requires jdk.httpserver;

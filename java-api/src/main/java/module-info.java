@@ -18,5 +18,5 @@ module io.github.ggml4j {
     exports io.github.ggml4j.tokenizer;
 
     // internal, for ggml4j's own modules only
-    exports io.github.ggml4j.nativ to io.github.ggml4j.quantize;
+    exports io.github.ggml4j.nativ to io.github.ggml4j.quantize, io.github.ggml4j.train;
 }

@@ -51,6 +51,7 @@ final class BatchedBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        modelArgs.model = DefaultModel.required(modelArgs.model);
         boolean fa = switch (flashAttn.toLowerCase(Locale.ROOT)) {
             case "on", "1", "true" -> true;
             case "off", "0", "false" -> false;

@@ -60,6 +60,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        modelArgs.model = DefaultModel.required(modelArgs.model);
         int t = modelArgs.threads();
         int maxDepth = depths.stream().mapToInt(Integer::intValue).max().orElse(0);
         BenchOptions o = new BenchOptions(nPrompt, nGen, reps, t, ubatch, flashAttn != 0, maxDepth);

@@ -69,6 +69,7 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        modelArgs.model = DefaultModel.orDemo(modelArgs.model);
         if (nPredict < 1) {
             throw new IllegalArgumentException("-n/--n-predict must be at least 1, got " + nPredict);
         }

@@ -55,6 +55,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        modelArgs.model = DefaultModel.orDemo(modelArgs.model);
         String text = prompt();
         if (nPredict < 1) {
             throw new IllegalArgumentException("-n/--n-predict must be at least 1, got " + nPredict);

@@ -25,7 +25,7 @@ public final class Main implements Runnable {
     static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(InfoCommand.class, GgufCommand.class,
             GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, BenchCommand.class,
             BatchedBenchCommand.class, QuantizeCommand.class, PerplexityCommand.class, ServeCommand.class,
-            EmbedCommand.class, RerankCommand.class, RpcServerCommand.class,
+            EmbedCommand.class, RerankCommand.class, RpcServerCommand.class, TrainCommand.class,
             CommandLine.HelpCommand.class);
 
     @CommandLine.Spec

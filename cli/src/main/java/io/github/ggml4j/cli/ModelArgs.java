@@ -15,7 +15,8 @@ import java.util.Set;
 /** The options every command that runs a model shares (a picocli mixin). */
 final class ModelArgs {
 
-    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file")
+    @Option(names = {"-m", "--model"}, description = "GGUF model file (generate and chat: default the demo model, "
+            + DefaultModel.RELATIVE + ")")
     Path model;
 
     @Option(names = {"-t", "--threads"}, description = "CPU threads (default: all cores)")

@@ -51,6 +51,7 @@ final class PerplexityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        modelArgs.model = DefaultModel.required(modelArgs.model);
         PrintWriter out = spec.commandLine().getOut();
         if (kl && klBase == null) {
             throw new IllegalArgumentException("--kl-divergence needs --kl-divergence-base FILE");

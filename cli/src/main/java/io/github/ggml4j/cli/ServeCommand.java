@@ -79,6 +79,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        modelArgs.model = DefaultModel.required(modelArgs.model);
         if (parallel < 1) {
             throw new IllegalArgumentException("-np/--parallel must be at least 1, got " + parallel);
         }

@@ -7364,6 +7364,120 @@ public class GgmlLib {
         }
     }
 
+    private static class ggml_set_param {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_set_param");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_set_param(struct ggml_tensor *tensor)
+     * }
+     */
+    public static FunctionDescriptor ggml_set_param$descriptor() {
+        return ggml_set_param.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_set_param(struct ggml_tensor *tensor)
+     * }
+     */
+    public static MethodHandle ggml_set_param$handle() {
+        return ggml_set_param.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_set_param(struct ggml_tensor *tensor)
+     * }
+     */
+    public static MemorySegment ggml_set_param$address() {
+        return ggml_set_param.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_set_param(struct ggml_tensor *tensor)
+     * }
+     */
+    public static void ggml_set_param(MemorySegment tensor) {
+        var mh$ = ggml_set_param.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_set_param", tensor);
+            }
+            mh$.invokeExact(tensor);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_set_loss {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_set_loss");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_set_loss(struct ggml_tensor *tensor)
+     * }
+     */
+    public static FunctionDescriptor ggml_set_loss$descriptor() {
+        return ggml_set_loss.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_set_loss(struct ggml_tensor *tensor)
+     * }
+     */
+    public static MethodHandle ggml_set_loss$handle() {
+        return ggml_set_loss.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_set_loss(struct ggml_tensor *tensor)
+     * }
+     */
+    public static MemorySegment ggml_set_loss$address() {
+        return ggml_set_loss.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_set_loss(struct ggml_tensor *tensor)
+     * }
+     */
+    public static void ggml_set_loss(MemorySegment tensor) {
+        var mh$ = ggml_set_loss.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_set_loss", tensor);
+            }
+            mh$.invokeExact(tensor);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ggml_dup {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             GgmlLib.C_POINTER,
@@ -35383,6 +35497,1222 @@ public class GgmlLib {
                 traceDowncall("gguf_get_meta_data", ctx, data);
             }
             mh$.invokeExact(ctx, data);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+    /**
+     * {@snippet lang=c :
+     * typedef struct ggml_opt_context *ggml_opt_context_t
+     * }
+     */
+    public static final AddressLayout ggml_opt_context_t = GgmlLib.C_POINTER;
+    /**
+     * {@snippet lang=c :
+     * typedef struct ggml_opt_result *ggml_opt_result_t
+     * }
+     */
+    public static final AddressLayout ggml_opt_result_t = GgmlLib.C_POINTER;
+    private static final int GGML_OPT_LOSS_TYPE_CROSS_ENTROPY = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum ggml_opt_loss_type.GGML_OPT_LOSS_TYPE_CROSS_ENTROPY = 2
+     * }
+     */
+    public static int GGML_OPT_LOSS_TYPE_CROSS_ENTROPY() {
+        return GGML_OPT_LOSS_TYPE_CROSS_ENTROPY;
+    }
+    private static final int GGML_OPT_BUILD_TYPE_FORWARD = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * enum ggml_opt_build_type.GGML_OPT_BUILD_TYPE_FORWARD = 10
+     * }
+     */
+    public static int GGML_OPT_BUILD_TYPE_FORWARD() {
+        return GGML_OPT_BUILD_TYPE_FORWARD;
+    }
+    private static final int GGML_OPT_BUILD_TYPE_GRAD = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * enum ggml_opt_build_type.GGML_OPT_BUILD_TYPE_GRAD = 20
+     * }
+     */
+    public static int GGML_OPT_BUILD_TYPE_GRAD() {
+        return GGML_OPT_BUILD_TYPE_GRAD;
+    }
+    private static final int GGML_OPT_BUILD_TYPE_OPT = (int)30L;
+    /**
+     * {@snippet lang=c :
+     * enum ggml_opt_build_type.GGML_OPT_BUILD_TYPE_OPT = 30
+     * }
+     */
+    public static int GGML_OPT_BUILD_TYPE_OPT() {
+        return GGML_OPT_BUILD_TYPE_OPT;
+    }
+    private static final int GGML_OPT_OPTIMIZER_TYPE_ADAMW = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum ggml_opt_optimizer_type.GGML_OPT_OPTIMIZER_TYPE_ADAMW = 0
+     * }
+     */
+    public static int GGML_OPT_OPTIMIZER_TYPE_ADAMW() {
+        return GGML_OPT_OPTIMIZER_TYPE_ADAMW;
+    }
+
+    private static class ggml_opt_get_default_optimizer_params {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ggml_opt_optimizer_params.layout(),
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_get_default_optimizer_params");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_opt_optimizer_params ggml_opt_get_default_optimizer_params(void *userdata)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_get_default_optimizer_params$descriptor() {
+        return ggml_opt_get_default_optimizer_params.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_opt_optimizer_params ggml_opt_get_default_optimizer_params(void *userdata)
+     * }
+     */
+    public static MethodHandle ggml_opt_get_default_optimizer_params$handle() {
+        return ggml_opt_get_default_optimizer_params.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_opt_optimizer_params ggml_opt_get_default_optimizer_params(void *userdata)
+     * }
+     */
+    public static MemorySegment ggml_opt_get_default_optimizer_params$address() {
+        return ggml_opt_get_default_optimizer_params.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_opt_optimizer_params ggml_opt_get_default_optimizer_params(void *userdata)
+     * }
+     */
+    public static MemorySegment ggml_opt_get_default_optimizer_params(SegmentAllocator allocator, MemorySegment userdata) {
+        var mh$ = ggml_opt_get_default_optimizer_params.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_get_default_optimizer_params", allocator, userdata);
+            }
+            return (MemorySegment)mh$.invokeExact(allocator, userdata);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_get_constant_optimizer_params {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ggml_opt_optimizer_params.layout(),
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_get_constant_optimizer_params");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_opt_optimizer_params ggml_opt_get_constant_optimizer_params(void *userdata)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_get_constant_optimizer_params$descriptor() {
+        return ggml_opt_get_constant_optimizer_params.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_opt_optimizer_params ggml_opt_get_constant_optimizer_params(void *userdata)
+     * }
+     */
+    public static MethodHandle ggml_opt_get_constant_optimizer_params$handle() {
+        return ggml_opt_get_constant_optimizer_params.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_opt_optimizer_params ggml_opt_get_constant_optimizer_params(void *userdata)
+     * }
+     */
+    public static MemorySegment ggml_opt_get_constant_optimizer_params$address() {
+        return ggml_opt_get_constant_optimizer_params.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_opt_optimizer_params ggml_opt_get_constant_optimizer_params(void *userdata)
+     * }
+     */
+    public static MemorySegment ggml_opt_get_constant_optimizer_params(SegmentAllocator allocator, MemorySegment userdata) {
+        var mh$ = ggml_opt_get_constant_optimizer_params.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_get_constant_optimizer_params", allocator, userdata);
+            }
+            return (MemorySegment)mh$.invokeExact(allocator, userdata);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_default_params {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ggml_opt_params.layout(),
+            GgmlLib.C_POINTER,
+            GgmlLib.C_INT
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_default_params");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_opt_params ggml_opt_default_params(ggml_backend_sched_t backend_sched, enum ggml_opt_loss_type loss_type)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_default_params$descriptor() {
+        return ggml_opt_default_params.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_opt_params ggml_opt_default_params(ggml_backend_sched_t backend_sched, enum ggml_opt_loss_type loss_type)
+     * }
+     */
+    public static MethodHandle ggml_opt_default_params$handle() {
+        return ggml_opt_default_params.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_opt_params ggml_opt_default_params(ggml_backend_sched_t backend_sched, enum ggml_opt_loss_type loss_type)
+     * }
+     */
+    public static MemorySegment ggml_opt_default_params$address() {
+        return ggml_opt_default_params.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_opt_params ggml_opt_default_params(ggml_backend_sched_t backend_sched, enum ggml_opt_loss_type loss_type)
+     * }
+     */
+    public static MemorySegment ggml_opt_default_params(SegmentAllocator allocator, MemorySegment backend_sched, int loss_type) {
+        var mh$ = ggml_opt_default_params.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_default_params", allocator, backend_sched, loss_type);
+            }
+            return (MemorySegment)mh$.invokeExact(allocator, backend_sched, loss_type);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_init {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_POINTER,
+            ggml_opt_params.layout()
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_init");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern ggml_opt_context_t ggml_opt_init(struct ggml_opt_params params)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_init$descriptor() {
+        return ggml_opt_init.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern ggml_opt_context_t ggml_opt_init(struct ggml_opt_params params)
+     * }
+     */
+    public static MethodHandle ggml_opt_init$handle() {
+        return ggml_opt_init.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern ggml_opt_context_t ggml_opt_init(struct ggml_opt_params params)
+     * }
+     */
+    public static MemorySegment ggml_opt_init$address() {
+        return ggml_opt_init.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern ggml_opt_context_t ggml_opt_init(struct ggml_opt_params params)
+     * }
+     */
+    public static MemorySegment ggml_opt_init(MemorySegment params) {
+        var mh$ = ggml_opt_init.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_init", params);
+            }
+            return (MemorySegment)mh$.invokeExact(params);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_free(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_free$descriptor() {
+        return ggml_opt_free.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_free(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MethodHandle ggml_opt_free$handle() {
+        return ggml_opt_free.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_free(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MemorySegment ggml_opt_free$address() {
+        return ggml_opt_free.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_opt_free(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static void ggml_opt_free(MemorySegment opt_ctx) {
+        var mh$ = ggml_opt_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_free", opt_ctx);
+            }
+            mh$.invokeExact(opt_ctx);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_reset {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_BOOL
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_reset");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_reset(ggml_opt_context_t opt_ctx, _Bool optimizer)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_reset$descriptor() {
+        return ggml_opt_reset.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_reset(ggml_opt_context_t opt_ctx, _Bool optimizer)
+     * }
+     */
+    public static MethodHandle ggml_opt_reset$handle() {
+        return ggml_opt_reset.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_reset(ggml_opt_context_t opt_ctx, _Bool optimizer)
+     * }
+     */
+    public static MemorySegment ggml_opt_reset$address() {
+        return ggml_opt_reset.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_opt_reset(ggml_opt_context_t opt_ctx, _Bool optimizer)
+     * }
+     */
+    public static void ggml_opt_reset(MemorySegment opt_ctx, boolean optimizer) {
+        var mh$ = ggml_opt_reset.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_reset", opt_ctx, optimizer);
+            }
+            mh$.invokeExact(opt_ctx, optimizer);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_inputs {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_inputs");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_inputs(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_inputs$descriptor() {
+        return ggml_opt_inputs.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_inputs(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MethodHandle ggml_opt_inputs$handle() {
+        return ggml_opt_inputs.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_inputs(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MemorySegment ggml_opt_inputs$address() {
+        return ggml_opt_inputs.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_inputs(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MemorySegment ggml_opt_inputs(MemorySegment opt_ctx) {
+        var mh$ = ggml_opt_inputs.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_inputs", opt_ctx);
+            }
+            return (MemorySegment)mh$.invokeExact(opt_ctx);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_outputs {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_outputs");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_outputs(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_outputs$descriptor() {
+        return ggml_opt_outputs.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_outputs(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MethodHandle ggml_opt_outputs$handle() {
+        return ggml_opt_outputs.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_outputs(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MemorySegment ggml_opt_outputs$address() {
+        return ggml_opt_outputs.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_outputs(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MemorySegment ggml_opt_outputs(MemorySegment opt_ctx) {
+        var mh$ = ggml_opt_outputs.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_outputs", opt_ctx);
+            }
+            return (MemorySegment)mh$.invokeExact(opt_ctx);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_labels {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_labels");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_labels(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_labels$descriptor() {
+        return ggml_opt_labels.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_labels(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MethodHandle ggml_opt_labels$handle() {
+        return ggml_opt_labels.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_labels(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MemorySegment ggml_opt_labels$address() {
+        return ggml_opt_labels.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_labels(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MemorySegment ggml_opt_labels(MemorySegment opt_ctx) {
+        var mh$ = ggml_opt_labels.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_labels", opt_ctx);
+            }
+            return (MemorySegment)mh$.invokeExact(opt_ctx);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_loss {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_loss");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_loss(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_loss$descriptor() {
+        return ggml_opt_loss.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_loss(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MethodHandle ggml_opt_loss$handle() {
+        return ggml_opt_loss.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_loss(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MemorySegment ggml_opt_loss$address() {
+        return ggml_opt_loss.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_loss(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MemorySegment ggml_opt_loss(MemorySegment opt_ctx) {
+        var mh$ = ggml_opt_loss.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_loss", opt_ctx);
+            }
+            return (MemorySegment)mh$.invokeExact(opt_ctx);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_ncorrect {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_ncorrect");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_ncorrect(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_ncorrect$descriptor() {
+        return ggml_opt_ncorrect.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_ncorrect(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MethodHandle ggml_opt_ncorrect$handle() {
+        return ggml_opt_ncorrect.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_ncorrect(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MemorySegment ggml_opt_ncorrect$address() {
+        return ggml_opt_ncorrect.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_ncorrect(ggml_opt_context_t opt_ctx)
+     * }
+     */
+    public static MemorySegment ggml_opt_ncorrect(MemorySegment opt_ctx) {
+        var mh$ = ggml_opt_ncorrect.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_ncorrect", opt_ctx);
+            }
+            return (MemorySegment)mh$.invokeExact(opt_ctx);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_grad_acc {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_grad_acc");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_grad_acc(ggml_opt_context_t opt_ctx, struct ggml_tensor *node)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_grad_acc$descriptor() {
+        return ggml_opt_grad_acc.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_grad_acc(ggml_opt_context_t opt_ctx, struct ggml_tensor *node)
+     * }
+     */
+    public static MethodHandle ggml_opt_grad_acc$handle() {
+        return ggml_opt_grad_acc.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_grad_acc(ggml_opt_context_t opt_ctx, struct ggml_tensor *node)
+     * }
+     */
+    public static MemorySegment ggml_opt_grad_acc$address() {
+        return ggml_opt_grad_acc.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern struct ggml_tensor *ggml_opt_grad_acc(ggml_opt_context_t opt_ctx, struct ggml_tensor *node)
+     * }
+     */
+    public static MemorySegment ggml_opt_grad_acc(MemorySegment opt_ctx, MemorySegment node) {
+        var mh$ = ggml_opt_grad_acc.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_grad_acc", opt_ctx, node);
+            }
+            return (MemorySegment)mh$.invokeExact(opt_ctx, node);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_result_init {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_POINTER    );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_result_init");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern ggml_opt_result_t ggml_opt_result_init()
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_result_init$descriptor() {
+        return ggml_opt_result_init.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern ggml_opt_result_t ggml_opt_result_init()
+     * }
+     */
+    public static MethodHandle ggml_opt_result_init$handle() {
+        return ggml_opt_result_init.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern ggml_opt_result_t ggml_opt_result_init()
+     * }
+     */
+    public static MemorySegment ggml_opt_result_init$address() {
+        return ggml_opt_result_init.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern ggml_opt_result_t ggml_opt_result_init()
+     * }
+     */
+    public static MemorySegment ggml_opt_result_init() {
+        var mh$ = ggml_opt_result_init.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_result_init");
+            }
+            return (MemorySegment)mh$.invokeExact();
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_result_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_result_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_free(ggml_opt_result_t result)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_result_free$descriptor() {
+        return ggml_opt_result_free.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_free(ggml_opt_result_t result)
+     * }
+     */
+    public static MethodHandle ggml_opt_result_free$handle() {
+        return ggml_opt_result_free.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_free(ggml_opt_result_t result)
+     * }
+     */
+    public static MemorySegment ggml_opt_result_free$address() {
+        return ggml_opt_result_free.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_free(ggml_opt_result_t result)
+     * }
+     */
+    public static void ggml_opt_result_free(MemorySegment result) {
+        var mh$ = ggml_opt_result_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_result_free", result);
+            }
+            mh$.invokeExact(result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_result_reset {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_result_reset");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_reset(ggml_opt_result_t result)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_result_reset$descriptor() {
+        return ggml_opt_result_reset.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_reset(ggml_opt_result_t result)
+     * }
+     */
+    public static MethodHandle ggml_opt_result_reset$handle() {
+        return ggml_opt_result_reset.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_reset(ggml_opt_result_t result)
+     * }
+     */
+    public static MemorySegment ggml_opt_result_reset$address() {
+        return ggml_opt_result_reset.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_reset(ggml_opt_result_t result)
+     * }
+     */
+    public static void ggml_opt_result_reset(MemorySegment result) {
+        var mh$ = ggml_opt_result_reset.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_result_reset", result);
+            }
+            mh$.invokeExact(result);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_result_ndata {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_result_ndata");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_ndata(ggml_opt_result_t result, int64_t *ndata)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_result_ndata$descriptor() {
+        return ggml_opt_result_ndata.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_ndata(ggml_opt_result_t result, int64_t *ndata)
+     * }
+     */
+    public static MethodHandle ggml_opt_result_ndata$handle() {
+        return ggml_opt_result_ndata.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_ndata(ggml_opt_result_t result, int64_t *ndata)
+     * }
+     */
+    public static MemorySegment ggml_opt_result_ndata$address() {
+        return ggml_opt_result_ndata.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_ndata(ggml_opt_result_t result, int64_t *ndata)
+     * }
+     */
+    public static void ggml_opt_result_ndata(MemorySegment result, MemorySegment ndata) {
+        var mh$ = ggml_opt_result_ndata.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_result_ndata", result, ndata);
+            }
+            mh$.invokeExact(result, ndata);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_result_loss {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_result_loss");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_loss(ggml_opt_result_t result, double *loss, double *unc)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_result_loss$descriptor() {
+        return ggml_opt_result_loss.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_loss(ggml_opt_result_t result, double *loss, double *unc)
+     * }
+     */
+    public static MethodHandle ggml_opt_result_loss$handle() {
+        return ggml_opt_result_loss.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_loss(ggml_opt_result_t result, double *loss, double *unc)
+     * }
+     */
+    public static MemorySegment ggml_opt_result_loss$address() {
+        return ggml_opt_result_loss.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_loss(ggml_opt_result_t result, double *loss, double *unc)
+     * }
+     */
+    public static void ggml_opt_result_loss(MemorySegment result, MemorySegment loss, MemorySegment unc) {
+        var mh$ = ggml_opt_result_loss.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_result_loss", result, loss, unc);
+            }
+            mh$.invokeExact(result, loss, unc);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_result_accuracy {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_result_accuracy");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_accuracy(ggml_opt_result_t result, double *accuracy, double *unc)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_result_accuracy$descriptor() {
+        return ggml_opt_result_accuracy.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_accuracy(ggml_opt_result_t result, double *accuracy, double *unc)
+     * }
+     */
+    public static MethodHandle ggml_opt_result_accuracy$handle() {
+        return ggml_opt_result_accuracy.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_accuracy(ggml_opt_result_t result, double *accuracy, double *unc)
+     * }
+     */
+    public static MemorySegment ggml_opt_result_accuracy$address() {
+        return ggml_opt_result_accuracy.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_opt_result_accuracy(ggml_opt_result_t result, double *accuracy, double *unc)
+     * }
+     */
+    public static void ggml_opt_result_accuracy(MemorySegment result, MemorySegment accuracy, MemorySegment unc) {
+        var mh$ = ggml_opt_result_accuracy.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_result_accuracy", result, accuracy, unc);
+            }
+            mh$.invokeExact(result, accuracy, unc);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_alloc {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_BOOL
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_alloc");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_alloc(ggml_opt_context_t opt_ctx, _Bool backward)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_alloc$descriptor() {
+        return ggml_opt_alloc.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_alloc(ggml_opt_context_t opt_ctx, _Bool backward)
+     * }
+     */
+    public static MethodHandle ggml_opt_alloc$handle() {
+        return ggml_opt_alloc.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_alloc(ggml_opt_context_t opt_ctx, _Bool backward)
+     * }
+     */
+    public static MemorySegment ggml_opt_alloc$address() {
+        return ggml_opt_alloc.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_opt_alloc(ggml_opt_context_t opt_ctx, _Bool backward)
+     * }
+     */
+    public static void ggml_opt_alloc(MemorySegment opt_ctx, boolean backward) {
+        var mh$ = ggml_opt_alloc.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_alloc", opt_ctx, backward);
+            }
+            mh$.invokeExact(opt_ctx, backward);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml_opt_eval {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml_opt_eval");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_eval(ggml_opt_context_t opt_ctx, ggml_opt_result_t result)
+     * }
+     */
+    public static FunctionDescriptor ggml_opt_eval$descriptor() {
+        return ggml_opt_eval.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_eval(ggml_opt_context_t opt_ctx, ggml_opt_result_t result)
+     * }
+     */
+    public static MethodHandle ggml_opt_eval$handle() {
+        return ggml_opt_eval.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void ggml_opt_eval(ggml_opt_context_t opt_ctx, ggml_opt_result_t result)
+     * }
+     */
+    public static MemorySegment ggml_opt_eval$address() {
+        return ggml_opt_eval.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void ggml_opt_eval(ggml_opt_context_t opt_ctx, ggml_opt_result_t result)
+     * }
+     */
+    public static void ggml_opt_eval(MemorySegment opt_ctx, MemorySegment result) {
+        var mh$ = ggml_opt_eval.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml_opt_eval", opt_ctx, result);
+            }
+            mh$.invokeExact(opt_ctx, result);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
