@@ -3,17 +3,13 @@ package io.github.ggml4j.testing;
 import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.gguf.GgufFile;
 import io.github.ggml4j.gguf.GgufWriter;
+import io.github.ggml4j.testing.SyntheticTensors.Kind;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * A LayerNorm decoder with a fused QKV projection — GPT-2 ({@code gpt2}), MPT ({@code mpt}), BLOOM
@@ -48,7 +44,6 @@ public record SyntheticDecoder(String arch, int nEmbd, int nLayer, int nHead, in
                                float maxAlibiBias, float clampKqv, int contextLength, long seed, double std) {
 
     private static final int GENERATOR_VERSION = 1;
-    private static final long CHUNK_VALUES = 1 << 20;
 
     public SyntheticDecoder {
         if (!List.of("gpt2", "mpt", "bloom", "falcon").contains(arch)) {
@@ -129,8 +124,6 @@ public record SyntheticDecoder(String arch, int nEmbd, int nLayer, int nHead, in
             return f.metadata().getArray("tokenizer.ggml.tokens").size();
         }
     }
-
-    private enum Kind { MATRIX, NORM, BIAS }
 
     private record Tensor(String name, GgmlType type, long[] shape, Kind kind) {
     }
@@ -223,26 +216,7 @@ public record SyntheticDecoder(String arch, int nEmbd, int nLayer, int nHead, in
     }
 
     private void stream(Tensor t, java.nio.channels.WritableByteChannel out) throws IOException {
-        SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ t.name().hashCode());
-        long rowLength = t.shape()[0];
-        long rows = t.shape().length > 1 ? t.shape()[1] : 1;
-        long perChunk = Math.max(1, CHUNK_VALUES / rowLength);
-        for (long r = 0; r < rows; r += perChunk) {
-            int n = (int) Math.min(perChunk, rows - r);
-            float[] v = new float[Math.toIntExact(n * rowLength)];
-            for (int i = 0; i < v.length; i++) {
-                double x = rnd.nextGaussian();
-                v[i] = (float) switch (t.kind()) {
-                    case MATRIX -> x * std;
-                    case NORM -> 1 + 0.05 * x;
-                    case BIAS -> 0.05 * x;
-                };
-            }
-            ByteBuffer b = ByteBuffer.wrap(SyntheticGguf.encode(t.type(), v, new long[] {rowLength, n}));
-            while (b.hasRemaining()) {
-                out.write(b);
-            }
-        }
+        SyntheticTensors.stream(out, seed, t.name(), t.type(), t.shape(), t.kind(), std, 0.05);
     }
 
     /** Writes the model (atomically) to {@code target}. */
@@ -253,25 +227,8 @@ public record SyntheticDecoder(String arch, int nEmbd, int nLayer, int nHead, in
 
     /** This model under {@code target/synthetic-models}, written once (atomically) and then reused. */
     public Path cached() {
-        synchronized (SyntheticDecoder.class) {
-            String key = toString();
-            long h = 1125899906842597L;
-            for (int i = 0; i < key.length(); i++) {
-                h = 31 * h + key.charAt(i);
-            }
-            Path dir = Path.of(System.getProperty("ggml4j.synthetic.dir", "target/synthetic-models"));
-            Path file = dir.resolve(arch + "-" + nEmbd + "x" + nLayer + "-" + type.name().toLowerCase(Locale.ROOT)
-                    + "-v" + GENERATOR_VERSION + "-" + HexFormat.of().toHexDigits(h).substring(0, 10) + ".gguf");
-            if (!Files.isRegularFile(file)) {
-                try {
-                    Files.createDirectories(dir);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                write(file);
-            }
-            return file;
-        }
+        return SyntheticTensors.cached(arch + "-" + nEmbd + "x" + nLayer + "-" + type.name().toLowerCase(Locale.ROOT)
+                + "-v" + GENERATOR_VERSION, toString(), this::write);
     }
 
     /**
