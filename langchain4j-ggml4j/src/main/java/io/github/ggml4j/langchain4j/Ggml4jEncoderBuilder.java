@@ -5,7 +5,6 @@ import io.github.ggml4j.model.Model;
 import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.model.Pooling;
 
-import java.nio.file.Path;
 import java.util.function.Predicate;
 
 /**
@@ -20,44 +19,10 @@ import java.util.function.Predicate;
  *
  * @param <B> the concrete builder
  */
-public abstract sealed class Ggml4jEncoderBuilder<B extends Ggml4jEncoderBuilder<B>>
+public abstract sealed class Ggml4jEncoderBuilder<B extends Ggml4jEncoderBuilder<B>> extends Ggml4jModelSource<B>
         permits Ggml4jEmbeddingModel.Builder, Ggml4jScoringModel.Builder {
 
-    Path modelPath;
-    Model model;
-    ModelOptions modelOptions;
-    String modelName;
-
     Ggml4jEncoderBuilder() {
-    }
-
-    @SuppressWarnings("unchecked")
-    private B self() {
-        return (B) this;
-    }
-
-    /** The GGUF file to load; the built model owns the loaded model and closes it. */
-    public B modelPath(Path v) {
-        this.modelPath = v;
-        return self();
-    }
-
-    /** A model already loaded (shared with other users; the built model does not close it). */
-    public B model(Model v) {
-        this.model = v;
-        return self();
-    }
-
-    /** How {@link #modelPath} is loaded (default {@link ModelOptions#defaults()}). */
-    public B modelOptions(ModelOptions v) {
-        this.modelOptions = v;
-        return self();
-    }
-
-    /** The model's name (default: the file name). */
-    public B modelName(String v) {
-        this.modelName = v;
-        return self();
     }
 
     /** The loaded model and whether the built model owns it. */

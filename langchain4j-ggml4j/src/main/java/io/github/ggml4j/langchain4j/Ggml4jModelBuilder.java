@@ -1,14 +1,12 @@
 package io.github.ggml4j.langchain4j;
 
 import io.github.ggml4j.model.Model;
-import io.github.ggml4j.model.ModelOptions;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What {@link Ggml4jChatModel#builder()} and {@link Ggml4jStreamingChatModel#builder()} share: the model (a file
- * to load, owned and closed by the chat model, or a {@link Model} the caller keeps), the chat template, and the
+ * What {@link Ggml4jChatModel#builder()} and {@link Ggml4jStreamingChatModel#builder()} share beyond where the model
+ * comes from ({@link Ggml4jModelSource}: a file, or a {@link Model} the caller keeps): the chat template, and the
  * default generation settings that a request's own parameters override. Unset sampling settings take
  * llama.cpp's defaults (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05); temperature 0 is greedy.
  *
@@ -22,14 +20,10 @@ import java.util.List;
  *
  * @param <B> the concrete builder
  */
-public abstract sealed class Ggml4jModelBuilder<B extends Ggml4jModelBuilder<B>>
+public abstract sealed class Ggml4jModelBuilder<B extends Ggml4jModelBuilder<B>> extends Ggml4jModelSource<B>
         permits Ggml4jChatModel.Builder, Ggml4jStreamingChatModel.Builder {
 
-    Path modelPath;
-    Model model;
-    ModelOptions modelOptions;
     String chatTemplate;
-    String modelName;
     int contextSize;
     Double temperature;
     Double topP;
@@ -46,40 +40,12 @@ public abstract sealed class Ggml4jModelBuilder<B extends Ggml4jModelBuilder<B>>
     Ggml4jModelBuilder() {
     }
 
-    @SuppressWarnings("unchecked")
-    private B self() {
-        return (B) this;
-    }
-
-    /** The GGUF file to load; the built chat model owns the loaded model and closes it. */
-    public B modelPath(Path v) {
-        this.modelPath = v;
-        return self();
-    }
-
-    /** A model already loaded (shared with other users; the chat model does not close it). */
-    public B model(Model v) {
-        this.model = v;
-        return self();
-    }
-
-    /** How {@link #modelPath} is loaded (default {@link ModelOptions#defaults()}). */
-    public B modelOptions(ModelOptions v) {
-        this.modelOptions = v;
-        return self();
-    }
-
     /** A Jinja chat template instead of the file's (default: the file's, or ChatML when it has none). */
     public B chatTemplate(String v) {
         this.chatTemplate = v;
         return self();
     }
 
-    /** The model's name in responses (default: the file name). */
-    public B modelName(String v) {
-        this.modelName = v;
-        return self();
-    }
 
     /** Context positions of each request's session, prompt and reply (default 0: the model's). */
     public B contextSize(int v) {
