@@ -6,7 +6,7 @@ import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 
-/** Block tags of Jinja (and of Hugging Face's chat templates) that Jinjava lacks. */
+/** Block tags and filters of Jinja (and of Hugging Face's chat templates) that Jinjava lacks or lacks parts of. */
 final class BlockTags {
 
     private BlockTags() {
@@ -60,6 +60,66 @@ final class BlockTags {
                 throw new Sandbox.Violation("{% filter " + name + " %}: no such filter");
             }
             return PyMethods.str(f.filter(body(node, interpreter), interpreter));
+        }
+    }
+
+    /**
+     * Jinjava's {@code for}, which also tells the sandbox the loop's items, so that {@code loop.previtem} and
+     * {@code loop.nextitem} (Jinja 2.10, used by Hermes and Qwen tool templates) can be read.
+     */
+    static final class ForWithItems extends com.hubspot.jinjava.lib.tag.ForTag {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String renderForCollection(TagNode tagNode, JinjavaInterpreter interpreter, java.util.List<String> loopVars,
+                                          Object collection) {
+            java.util.List<Object> items = null;
+            Object loopOver = collection;
+            if (collection instanceof Iterable<?> it && !(collection instanceof java.util.Map<?, ?>)) {
+                // read once (a filter's result may be a one-shot iterable), and loop over what was read
+                java.util.List<Object> raw = new java.util.ArrayList<>();
+                items = new java.util.ArrayList<>();
+                for (Object o : it) {
+                    raw.add(o);
+                    items.add(interpreter.wrap(o));
+                    Sandbox.current().step();
+                }
+                loopOver = raw;
+            }
+            Sandbox.Limits l = Sandbox.current();
+            l.enterLoop(items);
+            try {
+                return super.renderForCollection(tagNode, interpreter, loopVars, loopOver);
+            } finally {
+                l.exitLoop();
+            }
+        }
+    }
+
+    /**
+     * Jinja's {@code items} filter (Jinja 3.1): a mapping's (key, value) pairs, as {@code d.items()} gives them;
+     * undefined is an empty list. Hermes' tool template loops over {@code parameters.properties|items}.
+     */
+    static final class ItemsFilter implements Filter {
+
+        @Override
+        public String getName() {
+            return "items";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (var == null) {
+                return Sandbox.list(new java.util.ArrayList<>());
+            }
+            if (!(var instanceof java.util.Map<?, ?> m)) {
+                throw new Sandbox.Violation("items needs a mapping, not " + var.getClass().getSimpleName());
+            }
+            java.util.List<Object> pairs = new java.util.ArrayList<>();
+            for (java.util.Map.Entry<?, ?> e : m.entrySet()) {
+                pairs.add(Sandbox.list(new java.util.ArrayList<>(java.util.Arrays.asList(e.getKey(), e.getValue()))));
+            }
+            return Sandbox.list(pairs);
         }
     }
 }

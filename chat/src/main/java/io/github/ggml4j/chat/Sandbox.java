@@ -57,6 +57,22 @@ final class Sandbox {
         private final long deadline;
         private long steps;
         private RuntimeException failure;
+        /** The items of the for-loops being rendered, innermost last (null: not a sequence), for loop.previtem. */
+        private final java.util.ArrayDeque<List<Object>> loops = new java.util.ArrayDeque<>();
+
+        void enterLoop(List<Object> items) {
+            loops.push(items == null ? List.of() : items);
+        }
+
+        void exitLoop() {
+            loops.pop();
+        }
+
+        /** Item {@code i} of the innermost loop, or null (undefined) outside it. */
+        Object loopItem(int i) {
+            List<Object> items = loops.peek();
+            return items == null || i < 0 || i >= items.size() ? null : items.get(i);
+        }
 
         Limits(TemplateLimits limits) {
             this.limits = limits;
@@ -184,7 +200,9 @@ final class Sandbox {
         global.registerFunction(new ELFunctionDefinition("", "ggml4j_slice", HfFunctions.class, "slice",
                 Object.class, Object.class, Object.class, Object.class));
         global.registerFilter(new JsonFilter());
+        global.registerFilter(new BlockTags.ItemsFilter());
         global.registerTag(new BlockTags.Generation());
+        global.registerTag(new BlockTags.ForWithItems());
         global.registerTag(new BlockTags.FilterBlock());
         return jinjava;
     }
@@ -223,6 +241,8 @@ final class Sandbox {
                     case "length" -> (long) loop.getLength();
                     case "depth" -> (long) loop.getDepth();
                     case "depth0" -> (long) loop.getDepth0();
+                    case "previtem" -> current().loopItem(loop.getIndex0() - 1);
+                    case "nextitem" -> current().loopItem(loop.getIndex0() + 1);
                     default -> throw current().failure() == null
                             ? new Violation("loop." + name + " is not supported") : current().failure();
                 };

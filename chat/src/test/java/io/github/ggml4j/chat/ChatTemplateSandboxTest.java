@@ -27,6 +27,17 @@ class ChatTemplateSandboxTest {
     }
 
     @Test
+    void loopPrevitemNextitemAndTheItemsFilterWorkAsInJinja() {
+        ChatTemplate t = ChatTemplate.of("{% for x in xs %}[{{ loop.previtem }}<{{ x }}>{{ loop.nextitem }}]"
+                + "{% endfor %}|{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}"
+                + "|{% for o in xs %}{% for i in ys %}{{ loop.previtem }}{% endfor %}{{ loop.previtem }}/{% endfor %}");
+        String out = t.render(java.util.Map.of("xs", java.util.List.of(1, 2, 3), "ys", java.util.List.of("a", "b"),
+                "d", java.util.Map.of("k", "v")));
+        // an undefined previtem/nextitem prints nothing; the inner loop's loop is its own
+        assertEquals("[<1>2][1<2>3][2<3>]|k=v;|a/a1/a2/", out);
+    }
+
+    @Test
     void anEndlessLoopIsStoppedByTheStepBudget() {
         long t0 = System.nanoTime();
         ChatTemplateException e = refused("{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}"

@@ -60,8 +60,8 @@ class ToolCallingTest {
     }
 
     @ParameterizedTest
-    // the Hermes 2 Pro and 3 templates read loop.previtem, which the sandbox does not offer (a ChatTemplateException)
-    @ValueSource(strings = {"Qwen-Qwen2.5-7B-Instruct.jinja", "Qwen-Qwen3-0.6B.jinja", "Qwen-QwQ-32B.jinja"})
+    @ValueSource(strings = {"Qwen-Qwen2.5-7B-Instruct.jinja", "Qwen-Qwen3-0.6B.jinja", "Qwen-QwQ-32B.jinja",
+            "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja", "NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja"})
     void hermesTemplatesRenderToolsLikeLlamaCpp(String file) throws Exception {
         ChatTemplate t = template(file);
         ToolCalling tc = ToolCalling.of(t, List.of(WEATHER, TIME), ToolCalling.Choice.AUTO, false);
