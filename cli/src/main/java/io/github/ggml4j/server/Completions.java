@@ -67,11 +67,11 @@ final class Completions {
     }
 
     /** The prompt's tokens; a prompt that cannot be tokenized or does not fit a slot is a 400. */
-    int[] promptTokens(CompletionRequest r) {
+    int[] promptTokens(CompletionRequest r, ToolCalling tools) {
         Tokenizer tok = model.tokenizer();
         int[] ids;
         if (r.chat()) {
-            ids = tok.encode(toolCalling(r).render(r.messages(), true), false, true);
+            ids = tok.encode(tools.render(r.messages(), true), false, true);
             int bos = tok.specialTokens().bos();
             if (tok.addsBos() && bos >= 0 && (ids.length == 0 || ids[0] != bos)) {
                 int[] with = new int[ids.length + 1];
@@ -101,13 +101,12 @@ final class Completions {
         return ids;
     }
 
-    GenerateOptions generateOptions(CompletionRequest r) {
+    GenerateOptions generateOptions(CompletionRequest r, ToolCalling tc) {
         List<String> stop = new ArrayList<>(r.stop());
         if (r.chat() && template.isFallback() && !stop.contains("<|im_end|>")) {
             stop.add("<|im_end|>"); // the ChatML fallback's end of turn may be plain text in the vocabulary
         }
         GenerateOptions go = GenerateOptions.sampled(r.maxTokens(), r.sampling()).withStop(stop);
-        ToolCalling tc = toolCalling(r);
         if (tc.active()) {
             return go.withGrammar(tc.grammar().orElseThrow()); // the calls follow the tools' schemas
         }
@@ -120,11 +119,11 @@ final class Completions {
     }
 
     /** Generates and answers; the slot is held by the caller. */
-    void run(HttpExchange ex, CompletionRequest r, int[] prompt) throws IOException {
-        GenerateOptions go = generateOptions(r);
+    void run(HttpExchange ex, CompletionRequest r, ToolCalling tools, int[] prompt) throws IOException {
+        GenerateOptions go = generateOptions(r, tools);
         String id = (r.chat() ? "chatcmpl-" : "cmpl-") + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         long created = System.currentTimeMillis() / 1000;
-        Answer answer = new Answer(ex, r, id, created, prompt.length, toolCalling(r));
+        Answer answer = new Answer(ex, r, id, created, prompt.length, tools);
         sessions.incrementAndGet();
         try (Session s = model.newSession(SessionOptions.defaults().withContextSize(options.slotContext())
                 .withWaitWhenFull(true));

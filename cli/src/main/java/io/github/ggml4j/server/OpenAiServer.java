@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.github.ggml4j.ChatTemplateException;
 import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.chat.ChatTemplate;
+import io.github.ggml4j.chat.ToolCalling;
 import io.github.ggml4j.model.Model;
 
 import java.io.IOException;
@@ -207,9 +208,10 @@ public final class OpenAiServer implements AutoCloseable {
                     + options.modelId() + "' is an encoder: it answers /v1/embeddings or /v1/rerank, not completions");
         }
         CompletionRequest r = CompletionRequest.parse(readJson(ex), chat, options);
-        int[] prompt = completions.promptTokens(r);
+        ToolCalling tools = completions.toolCalling(r); // built once: the prompt, the grammar and the answer use it
+        int[] prompt = completions.promptTokens(r, tools);
         try (Slots.Slot slot = slots.acquire(options.timeoutSeconds())) {
-            completions.run(ex, r, prompt);
+            completions.run(ex, r, tools, prompt);
         }
     }
 

@@ -11,6 +11,9 @@ import java.util.List;
 /** The tool fields of a chat request ({@code tools}, {@code tool_choice}, {@code tool_calls}), checked. */
 final class Tools {
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     private Tools() {
     }
 
@@ -92,7 +95,7 @@ final class Tools {
             JsonNode args = f.path("arguments");
             String json = args.isTextual() ? args.asText() : args.isObject() ? args.toString() : "{}";
             try {
-                if (!new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).isObject()) {
+                if (!JSON.readTree(json).isObject()) {
                     throw ApiError.badRequest(param + "[" + i + "].function.arguments", "arguments must be a JSON object");
                 }
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
