@@ -21,16 +21,22 @@ final class LlamaEmbedding {
      */
     static float[][] run(Path model, List<String> texts, boolean flashAttention, int rows) {
         List<float[]> out = List.of();
-        for (int attempt = 0; attempt < 3 && out.size() != rows; attempt++) {
+        for (int attempt = 0; attempt < 3 && !complete(out, rows); attempt++) {
             ReferenceTool.Output o = ReferenceTool.check(300, "llama-embedding", "-m", model.toString(),
                     "-p", String.join("\n", texts), "--embd-normalize", "-1", "--embd-output-format", "raw",
                     "-t", "2", "-fa", flashAttention ? "on" : "off", "-c", "2048", "-b", "2048", "-ub", "2048");
             out = parse(o.text());
         }
-        if (out.size() != rows) {
-            throw new AssertionError("llama-embedding printed " + out.size() + " rows, expected " + rows);
+        if (!complete(out, rows)) {
+            throw new AssertionError("llama-embedding printed " + out.size() + " rows (expected " + rows
+                    + ") or rows of different widths, three times");
         }
         return out.toArray(float[][]::new);
+    }
+
+    /** All rows there and equally wide: the asynchronous logger can also cut the last row short. */
+    private static boolean complete(List<float[]> out, int rows) {
+        return out.size() == rows && out.stream().mapToInt(r -> r.length).distinct().count() == 1;
     }
 
     private static List<float[]> parse(String text) {
