@@ -10,6 +10,9 @@ import io.github.ggml4j.memory.StateStore;
 import io.github.ggml4j.nativ.GgmlContext;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * The shared graph toolkit: what every architecture recipe builds its forward pass from. One instance builds
@@ -45,6 +48,7 @@ public final class GraphBuilder implements AutoCloseable {
     private MemorySegment inpCls;            // [n_outputs] i32, when first- or last-token pooling
     private Pooling rowPooling;
     private MemorySegment logits;
+    private final List<MemorySegment[]> weightedNorms = new ArrayList<>(); // {norm node, its weight}
 
     public GraphBuilder(int maxNodes, HParams hp, Memory memory, Shape shape) {
         this.context = GgmlContext.forGraph(maxNodes);
@@ -156,13 +160,31 @@ public final class GraphBuilder implements AutoCloseable {
     /** RMSNorm over ne[0], then scaled by the weight (when not null). */
     public MemorySegment rmsNorm(MemorySegment x, MemorySegment weight) {
         MemorySegment cur = GgmlLib.ggml_rms_norm(ctx, x, hp.rmsEps());
-        return weight == null ? cur : GgmlLib.ggml_mul(ctx, cur, weight);
+        if (weight == null) {
+            return cur;
+        }
+        weightedNorms.add(new MemorySegment[] {cur, weight});
+        return GgmlLib.ggml_mul(ctx, cur, weight);
+    }
+
+    /**
+     * Each norm with a weight, with that weight: the engine places the norm on the weight's device. Left to
+     * itself the scheduler runs a block's first norm on the previous block's device, which then sends the
+     * next device both the residual and its norm (llama.cpp pins these norms the same way).
+     */
+    public void forEachWeightedNorm(BiConsumer<MemorySegment, MemorySegment> action) {
+        for (MemorySegment[] nw : weightedNorms) {
+            action.accept(nw[0], nw[1]);
+        }
     }
 
     /** Layer norm over ne[0] (mean and variance), then {@code · weight + bias} (each when not null). */
     public MemorySegment layerNorm(MemorySegment x, MemorySegment weight, MemorySegment bias, float eps) {
         MemorySegment cur = GgmlLib.ggml_norm(ctx, x, eps);
-        cur = weight == null ? cur : GgmlLib.ggml_mul(ctx, cur, weight);
+        if (weight != null) {
+            weightedNorms.add(new MemorySegment[] {cur, weight});
+            cur = GgmlLib.ggml_mul(ctx, cur, weight);
+        }
         return bias == null ? cur : GgmlLib.ggml_add(ctx, cur, bias);
     }
 

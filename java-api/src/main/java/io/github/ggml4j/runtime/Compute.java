@@ -49,6 +49,7 @@ final class Compute implements AutoCloseable {
     private int graphBuilds;
     private int graphReuses;
     private boolean closed;
+    private final boolean fullOffload;
 
     Compute(LoadedModel model, EngineOptions options) {
         this.model = model;
@@ -112,6 +113,7 @@ final class Compute implements AutoCloseable {
             arena.close();
             throw e;
         }
+        this.fullOffload = fullOffload(model.store().gpus(), hp.nLayer());
         this.cpuBackend = cpu0;
         this.memory = memory0;
         this.sched = sched0;
@@ -164,10 +166,41 @@ final class Compute implements AutoCloseable {
         GraphBuilder g = new GraphBuilder(model.maxGraphNodes(), hp, memory, shape);
         try {
             g.finish(model.recipe().build(g, model.weights()));
+            if (!gpuBackends.isEmpty() && (shape.nTokens() < 32 || fullOffload)) {
+                g.forEachWeightedNorm(this::placeWithWeight);
+            }
             return g;
         } catch (RuntimeException e) {
             g.close();
             throw e;
+        }
+    }
+
+    private static boolean fullOffload(GpuAssignment gpus, int nLayer) {
+        for (int il = 0; il < nLayer; il++) {
+            if (gpus.gpuOf(il, nLayer) < 0) {
+                return false;
+            }
+        }
+        return gpus.gpuOf(io.github.ggml4j.arch.WeightSource.OUTPUT, nLayer) >= 0;
+    }
+
+    /**
+     * Runs {@code node} on the backend of the device that holds {@code weight}, when that backend can. As in
+     * llama.cpp, only for small batches or a fully offloaded model: a large batch of a CPU block may be better
+     * off on a GPU, which the scheduler decides for itself.
+     */
+    private void placeWithWeight(MemorySegment node, MemorySegment weight) {
+        MemorySegment buffer = ggml_tensor.buffer(Tensors.struct(weight));
+        if (buffer.equals(MemorySegment.NULL)) {
+            return;
+        }
+        MemorySegment device = GgmlLib.ggml_backend_buft_get_device(GgmlLib.ggml_backend_buffer_get_type(buffer));
+        for (MemorySegment b : gpuBackends) {
+            if (GgmlLib.ggml_backend_get_device(b).equals(device) && GgmlLib.ggml_backend_supports_op(b, node)) {
+                GgmlLib.ggml_backend_sched_set_tensor_backend(sched, node, b);
+                return;
+            }
         }
     }
 

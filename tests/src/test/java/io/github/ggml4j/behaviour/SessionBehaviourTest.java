@@ -216,6 +216,76 @@ class SessionBehaviourTest {
         }
     }
 
+    // ---- where steps run ----
+
+    /**
+     * A session alone computes on its caller's thread (platform or virtual), as llama.cpp does; two generating at
+     * once go through the engine's thread, batched, and give the same tokens as each alone.
+     */
+    @Test
+    void aSessionAloneStepsOnItsOwnThreadAndTwoAreBatched() throws Exception {
+        try (Model m = Model.load(file, Parity.options(true))) {
+            Engine engine = ModelAccess.get().engine(m);
+            int[][] alone = new int[2][];
+            long aloneSteps = 0;
+            for (boolean virtual : new boolean[] {false, true}) {
+                Engine.Stats before = engine.stats();
+                int[][] out = new int[2][];
+                Runnable work = () -> {
+                    for (int j = 0; j < 2; j++) {
+                        try (Session s = m.newSession(Parity.session())) {
+                            out[j] = s.generate(Parity.prompt(12, 30 + j), GenerateOptions.greedy(12), null).tokens();
+                        }
+                    }
+                };
+                Thread t = virtual ? Thread.ofVirtual().start(work) : Thread.ofPlatform().start(work);
+                t.join();
+                Engine.Stats after = engine.stats();
+                long steps = after.steps() - before.steps();
+                assertTrue(steps >= 2 * 11, steps + " steps");
+                aloneSteps = steps;
+                // a step may still go to the engine's thread when it arrives while that thread is finishing a
+                // session operation (creating or releasing a session)
+                long here = after.callerSteps() - before.callerSteps();
+                assertTrue(here >= steps / 2, here + " of " + steps + " steps of a lone session ran on its thread"
+                        + " (virtual: " + virtual + ")");
+                if (alone[0] == null) {
+                    alone = out;
+                } else {
+                    assertArrayEquals(alone[0], out[0]);
+                    assertArrayEquals(alone[1], out[1]);
+                }
+            }
+
+            Engine.Stats before = engine.stats();
+            java.util.concurrent.CyclicBarrier meet = new java.util.concurrent.CyclicBarrier(2);
+            int[][] together = new int[2][];
+            Thread[] threads = new Thread[2];
+            for (int j = 0; j < 2; j++) {
+                int job = j;
+                threads[j] = Thread.ofPlatform().start(() -> {
+                    try (Session s = m.newSession(Parity.session())) {
+                        meet.await();
+                        together[job] = s.generate(Parity.prompt(12, 30 + job), GenerateOptions.greedy(12), null)
+                                .tokens();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            Engine.Stats after = engine.stats();
+            long steps = after.steps() - before.steps();
+            assertTrue(steps < aloneSteps * 3 / 4, "the two generations shared steps: " + steps + " (one after the other: "
+                    + aloneSteps + ")");
+            assertTrue(after.callerSteps() - before.callerSteps() < steps, "the engine's thread ran batched steps");
+            assertArrayEquals(alone[0], together[0]);
+            assertArrayEquals(alone[1], together[1]);
+        }
+    }
+
     // ---- truncate and clear ----
 
     @Test
