@@ -17,6 +17,8 @@ demo=build/demo/demo-llama-q8_0.gguf
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dggml4j.root="$GGML4J_ROOT" \
   -cp "tests/target/classes:tests/target/lib/*" io.github.ggml4j.testing.DemoModel "$demo" 2>/dev/null
 rm -f "$aot" "$aot.jdk"
+# pre-Java-6 classes (picocli's) never enter an AOT cache: rewrite the launcher's copies as Java 8 class files
+"$JAVA_HOME/bin/java" scripts/UpgradeOldClassfiles.java cli/target/lib/*.jar
 # the same command line as ./ggml4j (the cache is valid only for the same class path and JVM options)
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:AOTCacheOutput="$aot" -Dggml4j.root="$GGML4J_ROOT" \
   -jar "$jar" generate -m "$demo" -p "Once upon a time" -n 8 -t 1 >/dev/null 2>build/aot-training.log \

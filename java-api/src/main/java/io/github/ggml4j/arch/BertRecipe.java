@@ -8,6 +8,7 @@ import io.github.ggml4j.internal.ggml.GgmlLib;
 import io.github.ggml4j.memory.EncoderMemory;
 import io.github.ggml4j.memory.Memory;
 import io.github.ggml4j.memory.MemorySpec;
+import io.github.ggml4j.nativ.Tensors;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -33,7 +34,9 @@ public class BertRecipe implements Recipe<BertRecipe.Weights> {
                         MemorySegment wk, MemorySegment bk, MemorySegment wv, MemorySegment bv,
                         MemorySegment wo, MemorySegment bo, MemorySegment attnOutNorm, MemorySegment attnOutNormB,
                         MemorySegment ffnUp, MemorySegment ffnUpB, MemorySegment ffnGate, MemorySegment ffnDown,
-                        MemorySegment ffnDownB, MemorySegment layerOutNorm, MemorySegment layerOutNormB) {
+                        MemorySegment ffnDownB, MemorySegment layerOutNorm, MemorySegment layerOutNormB,
+                        MemorySegment qNorm, MemorySegment qNormB, MemorySegment kNorm, MemorySegment kNormB,
+                        MemorySegment attnNorm2, MemorySegment attnNorm2B) {
     }
 
     /**
@@ -68,9 +71,27 @@ public class BertRecipe implements Recipe<BertRecipe.Weights> {
         return true;
     }
 
+    /** Whether Q and K are rotated (nomic-bert); neither BERT's learned positions nor ALiBi rotate them. */
+    protected boolean rotary() {
+        return !learnedPositions();
+    }
+
     /** Whether the FFN is gated (SwiGLU, nomic-bert) rather than GELU with biases (BERT). */
     protected boolean gatedFfn() {
         return false;
+    }
+
+    /**
+     * Whether a file may carry jina-bert-v2's optional pieces: LayerNorms on Q and K, a second attention norm,
+     * and a GELU gate (a separate {@code ffn_gate}, or fused into {@code ffn_up} as its first half).
+     */
+    protected boolean optionalPieces() {
+        return false;
+    }
+
+    /** Rows of the classification head's dense layer {@code cls} (n_embd; 1 where it is the whole head). */
+    protected long clsRows(HParams hp) {
+        return hp.nEmbd();
     }
 
     @Override
@@ -138,6 +159,10 @@ public class BertRecipe implements Recipe<BertRecipe.Weights> {
         Layer[] layers = new Layer[hp.nLayer()];
         for (int il = 0; il < hp.nLayer(); il++) {
             boolean fused = w.has(LlamaRecipe.blk(il, "attn_qkv.weight"));
+            String up = LlamaRecipe.blk(il, "ffn_up.weight");
+            boolean separateGate = optionalPieces() && w.has(LlamaRecipe.blk(il, "ffn_gate.weight"));
+            // jina's up projection with the gate fused in is [n_embd, 2·n_ff]
+            long nUp = optionalPieces() && !separateGate && w.dim(up, 1) == 2 * nFf ? 2 * nFf : nFf;
             layers[il] = new Layer(
                     fused ? w.require(LlamaRecipe.blk(il, "attn_qkv.weight"), WeightUse.MUL_MAT, il, nEmbd,
                             nQ + 2 * nKv) : null,
@@ -152,21 +177,30 @@ public class BertRecipe implements Recipe<BertRecipe.Weights> {
                     w.optional(LlamaRecipe.blk(il, "attn_output.bias"), WeightUse.ADD, il, nEmbd),
                     w.require(LlamaRecipe.blk(il, "attn_output_norm.weight"), WeightUse.MUL, il, nEmbd),
                     w.require(LlamaRecipe.blk(il, "attn_output_norm.bias"), WeightUse.ADD, il, nEmbd),
-                    w.require(LlamaRecipe.blk(il, "ffn_up.weight"), WeightUse.MUL_MAT, il, nEmbd, nFf),
-                    w.optional(LlamaRecipe.blk(il, "ffn_up.bias"), WeightUse.ADD, il, nFf),
-                    gatedFfn() ? w.require(LlamaRecipe.blk(il, "ffn_gate.weight"), WeightUse.MUL_MAT, il, nEmbd, nFf)
+                    w.require(up, WeightUse.MUL_MAT, il, nEmbd, nUp),
+                    w.optional(LlamaRecipe.blk(il, "ffn_up.bias"), WeightUse.ADD, il, nUp),
+                    gatedFfn() || separateGate
+                            ? w.require(LlamaRecipe.blk(il, "ffn_gate.weight"), WeightUse.MUL_MAT, il, nEmbd, nFf)
                             : null,
                     w.require(LlamaRecipe.blk(il, "ffn_down.weight"), WeightUse.MUL_MAT, il, nFf, nEmbd),
                     w.optional(LlamaRecipe.blk(il, "ffn_down.bias"), WeightUse.ADD, il, nEmbd),
                     w.require(LlamaRecipe.blk(il, "layer_output_norm.weight"), WeightUse.MUL, il, nEmbd),
-                    w.require(LlamaRecipe.blk(il, "layer_output_norm.bias"), WeightUse.ADD, il, nEmbd));
+                    w.require(LlamaRecipe.blk(il, "layer_output_norm.bias"), WeightUse.ADD, il, nEmbd),
+                    optionalNorm(w, il, "attn_q_norm.weight", nQ), optionalNorm(w, il, "attn_q_norm.bias", nQ),
+                    optionalNorm(w, il, "attn_k_norm.weight", nKv), optionalNorm(w, il, "attn_k_norm.bias", nKv),
+                    optionalNorm(w, il, "attn_norm_2.weight", nEmbd), optionalNorm(w, il, "attn_norm_2.bias", nEmbd));
         }
         int nClsOut = hp.encoder().nClsOut();
         return new Weights(tokEmbd, typeEmbd, posEmbd, tokNorm, tokNormB, List.of(layers),
-                w.optional("cls.weight", WeightUse.MUL_MAT, out, nEmbd, nEmbd),
-                w.optional("cls.bias", WeightUse.ADD, out, nEmbd),
+                w.optional("cls.weight", WeightUse.MUL_MAT, out, nEmbd, clsRows(hp)),
+                w.optional("cls.bias", WeightUse.ADD, out, clsRows(hp)),
                 w.optional("cls.output.weight", WeightUse.MUL_MAT, out, nEmbd, nClsOut),
                 w.optional("cls.output.bias", WeightUse.ADD, out, nClsOut));
+    }
+
+    private MemorySegment optionalNorm(WeightSource w, int il, String name, long n) {
+        return optionalPieces() ? w.optional(LlamaRecipe.blk(il, name), name.endsWith("bias") ? WeightUse.ADD
+                : WeightUse.MUL, il, n) : null;
     }
 
     @Override
@@ -202,7 +236,13 @@ public class BertRecipe implements Recipe<BertRecipe.Weights> {
                 k = g.reshape3d(g.linear(l.wk(), inpL, l.bk()), head, hp.nHeadKv(), n);
                 v = g.reshape3d(g.linear(l.wv(), inpL, l.bv()), head, hp.nHeadKv(), n);
             }
-            if (!learnedPositions()) {
+            if (l.qNorm() != null) {
+                q = headsNorm(g, q, l.qNorm(), l.qNormB(), hp.nHead(), n); // over all heads of a token at once
+            }
+            if (l.kNorm() != null) {
+                k = headsNorm(g, k, l.kNorm(), l.kNormB(), hp.nHeadKv(), n);
+            }
+            if (rotary()) {
                 q = g.rope(q, null);
                 k = g.rope(k, null);
             }
@@ -212,10 +252,11 @@ public class BertRecipe implements Recipe<BertRecipe.Weights> {
                 inpL = g.selectOutputs(inpL);
             }
             cur = g.layerNorm(g.add(cur, inpL), l.attnOutNorm(), l.attnOutNormB()); // post-norm
+            if (l.attnNorm2() != null) {
+                cur = g.layerNorm(g.add(cur, inpL), l.attnNorm2(), l.attnNorm2B()); // the input re-added
+            }
             MemorySegment ffnInp = cur;
-            cur = gatedFfn()
-                    ? g.swiglu(cur, l.ffnUp(), l.ffnGate(), l.ffnDown())
-                    : g.geluFfn(cur, l.ffnUp(), l.ffnUpB(), l.ffnDown(), l.ffnDownB());
+            cur = ffn(g, l, cur);
             inpL = g.layerNorm(g.add(cur, ffnInp), l.layerOutNorm(), l.layerOutNormB());
         }
         if (pooling == Pooling.NONE) {
@@ -231,5 +272,29 @@ public class BertRecipe implements Recipe<BertRecipe.Weights> {
             }
         }
         return cur;
+    }
+
+    /** LayerNorm of [head_dim, n_heads, n_tokens] over each token's heads together (jina's Q and K norms). */
+    private static MemorySegment headsNorm(GraphBuilder g, MemorySegment x, MemorySegment weight, MemorySegment bias,
+                                           int nHeads, int n) {
+        int head = g.hparams().nEmbdHeadK();
+        MemorySegment c = GgmlLib.ggml_is_contiguous(x) ? x : GgmlLib.ggml_cont(g.ctx(), x); // a fused QKV's view
+        MemorySegment flat = GgmlLib.ggml_reshape_2d(g.ctx(), c, (long) head * nHeads, n);
+        return g.reshape3d(g.layerNorm(flat, weight, bias), head, nHeads, n);
+    }
+
+    /** The block's FFN: SwiGLU (nomic-bert), GELU-gated (jina, gate separate or fused into up) or GELU. */
+    private MemorySegment ffn(GraphBuilder g, Layer l, MemorySegment x) {
+        if (gatedFfn()) {
+            return g.swiglu(x, l.ffnUp(), l.ffnGate(), l.ffnDown());
+        }
+        if (l.ffnGate() == null && Tensors.ne(l.ffnUp(), 1) == g.hparams().nFf()) {
+            return g.geluFfn(x, l.ffnUp(), l.ffnUpB(), l.ffnDown(), l.ffnDownB());
+        }
+        MemorySegment up = g.linear(l.ffnUp(), x, l.ffnUpB()); // [n_ff or 2·n_ff, n_tokens]
+        MemorySegment h = l.ffnGate() != null
+                ? GgmlLib.ggml_geglu_split(g.ctx(), g.linear(l.ffnGate(), x, null), up) // gelu(gate·x) ⊙ up
+                : GgmlLib.ggml_geglu(g.ctx(), up);                                     // gelu(first half) ⊙ second
+        return g.linear(l.ffnDown(), h, l.ffnDownB()); // [n_embd, n_tokens]
     }
 }

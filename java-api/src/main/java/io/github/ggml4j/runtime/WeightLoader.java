@@ -121,6 +121,11 @@ public final class WeightLoader implements WeightSource {
     }
 
     @Override
+    public long dim(String name, int dim) {
+        return file.tensor(name).map(t -> t.dim(dim)).orElse(0L);
+    }
+
+    @Override
     public MemorySegment require(String name, WeightUse use, int layer, long... shape) {
         return bind(name, name, use, layer, shape, true);
     }

@@ -41,8 +41,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -Dggml4j.root=. -cp "tests/target/classes:tests/target/lib/*" \
  *     io.github.ggml4j.perf.ServeLoad [--model FILE] [--requests 200] [--concurrency 32] [--max-tokens 32]
- *     [--threads N] [--sequential 50]
+ *     [--threads N] [--sequential 50] [--llama-args "-kvu ..."]
  * </pre>
+ *
+ * <p>{@code --llama-args} adds arguments to llama-server's command line: {@code -kvu} gives it one KV cache shared
+ * by all slots, as ggml4j's engine has, instead of its default of one cache per slot.
  */
 public final class ServeLoad {
 
@@ -92,11 +95,16 @@ public final class ServeLoad {
             port = s.getLocalPort();
         }
         Files.createDirectories(Path.of("target"));
-        Process p = new ProcessBuilder(llama.toString(), "-m", file.toString(), "--host", "127.0.0.1", "--port",
-                Integer.toString(port), "-np", Integer.toString(concurrency), "-c",
+        List<String> command = new ArrayList<>(List.of(llama.toString(), "-m", file.toString(), "--host", "127.0.0.1",
+                "--port", Integer.toString(port), "-np", Integer.toString(concurrency), "-c",
                 Integer.toString(concurrency * slot), "-t", Integer.toString(threads), "-tb",
-                Integer.toString(threads), "-n", Integer.toString(maxTokens), "--no-webui", "-fa", "on")
-                .redirectErrorStream(true).redirectOutput(Path.of("target/llama-server-load.log").toFile()).start();
+                Integer.toString(threads), "-n", Integer.toString(maxTokens), "--no-webui", "-fa", "on"));
+        String extra = a.getOrDefault("llama-args", "").strip();
+        if (!extra.isEmpty()) {
+            command.addAll(Arrays.asList(extra.split("\\s+")));
+        }
+        System.out.println("llama-server " + String.join(" ", command.subList(1, command.size())));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Path.of("target/llama-server-load.log").toFile()).start();
         // both servers up at once (the idle one sleeps), measured in turns: each phase of one right after the
         // same phase of the other, so a change in the machine's load hits both alike
         Result[] res = new Result[4];

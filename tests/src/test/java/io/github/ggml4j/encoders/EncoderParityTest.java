@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * BERT and nomic-bert encoders against llama.cpp's {@code llama-embedding} on the same synthetic files and texts:
+ * BERT, nomic-bert and jina-bert-v2 encoders against llama.cpp's {@code llama-embedding} on the same synthetic files and texts:
  * every pooled vector (mean, CLS, last), every token's vector without pooling, and a reranker's scores, with and
  * without flash attention. F32: cosine ≥ 0.9999 and NMSE ≤ 1e-5 per vector; Q8_0: NMSE ≤ 1e-3.
  */
@@ -33,6 +33,7 @@ class EncoderParityTest {
 
     static final SyntheticEncoder BERT = SyntheticEncoder.bert(128, 2, 4, 512, Pooling.MEAN);
     static final SyntheticEncoder NOMIC = SyntheticEncoder.nomicBert(128, 2, 4, 512, Pooling.MEAN);
+    static final SyntheticEncoder JINA = SyntheticEncoder.jinaBertV2(128, 2, 4, 512, Pooling.MEAN);
 
     static ModelOptions options(boolean fa) {
         return ModelOptions.defaults().withThreads(2).withFlashAttention(fa);
@@ -45,7 +46,10 @@ class EncoderParityTest {
             a.add(Arguments.of("bert cls", BERT.withPooling(Pooling.CLS), fa));
             a.add(Arguments.of("bert last", BERT.withPooling(Pooling.LAST), fa));
             a.add(Arguments.of("nomic-bert mean", NOMIC, fa));
+            a.add(Arguments.of("jina-bert-v2 mean", JINA, fa));
+            a.add(Arguments.of("jina-bert-v2 geglu cls", JINA.withFusedGate().withPooling(Pooling.CLS), fa));
         }
+        a.add(Arguments.of("jina-bert-v2 mean Q8_0", JINA.withType(GgmlType.Q8_0), false));
         a.add(Arguments.of("bert mean Q8_0", BERT.withType(GgmlType.Q8_0), false));
         a.add(Arguments.of("nomic-bert cls Q8_0", NOMIC.withPooling(Pooling.CLS).withType(GgmlType.Q8_0), false));
         return a.stream();
@@ -81,10 +85,19 @@ class EncoderParityTest {
         return Stream.of(false, true);
     }
 
-    @ParameterizedTest(name = "fa={0}")
-    @MethodSource("flash")
-    void rerankerScoresMatchLlamaCpp(boolean fa) {
-        Path file = BERT.withPooling(Pooling.RANK).cached();
+    static Stream<Arguments> rerankers() {
+        List<Arguments> a = new ArrayList<>();
+        for (boolean fa : new boolean[] {false, true}) {
+            a.add(Arguments.of("bert", BERT, fa));
+            a.add(Arguments.of("jina-bert-v2", JINA, fa)); // a one-row head, as jina-reranker-v1 has
+        }
+        return a.stream();
+    }
+
+    @ParameterizedTest(name = "{0} fa={1}")
+    @MethodSource("rerankers")
+    void rerankerScoresMatchLlamaCpp(String what, SyntheticEncoder spec, boolean fa) {
+        Path file = spec.withPooling(Pooling.RANK).cached();
         String query = "what is a panda?";
         List<String> docs = List.of("hi", "The giant panda is a bear native to China.", "Pandas eat bamboo.", "a");
         List<String> pairs = docs.stream().map(d -> query + "\t" + d).toList();
