@@ -23,6 +23,7 @@ public final class Recipes {
         register(new FalconRecipe());
         register(new BertRecipe());
         register(new NomicBertRecipe());
+        register(new T5EncoderRecipe());
     }
 
     private Recipes() {
