@@ -374,6 +374,47 @@ public final class GraphBuilder implements AutoCloseable {
         return GgmlLib.ggml_cont(ctx, GgmlLib.ggml_permute(ctx, bias, 2, 0, 1, 3)); // [n_kv, n_tokens, n_head]
     }
 
+    /**
+     * Cross-attention over the encoder states the memory holds for the batch's sequences (T5's decoder): keys
+     * and values are projected from those states by {@code wk} and {@code wv}, each token sees its own
+     * sequence's states only, and the result is projected by {@code wo}.
+     *
+     * @param q [head_dim, n_head, n_tokens]
+     * @return [n_embd, n_tokens]
+     */
+    public MemorySegment crossAttention(MemorySegment q, MemorySegment wk, MemorySegment wv, MemorySegment wo,
+                                        float scale) {
+        if (!(memory instanceof io.github.ggml4j.memory.EncoderOutputs enc)) {
+            throw new IllegalStateException("cross-attention needs a memory that keeps encoder outputs");
+        }
+        MemorySegment states = enc.crossStates(memoryInputs); // [n_embd, n_enc]
+        MemorySegment mask = enc.crossMask(memoryInputs);     // [n_enc, n_tokens]
+        long nEnc = io.github.ggml4j.nativ.Tensors.ne(states, 1);
+        int nTokens = shape.nTokens();
+        int headV = hp.nEmbdHeadV();
+        MemorySegment k = reshape3d(GgmlLib.ggml_mul_mat(ctx, wk, states), hp.nEmbdHeadK(), hp.nHeadKv(), nEnc);
+        MemorySegment v = reshape3d(GgmlLib.ggml_mul_mat(ctx, wv, states), headV, hp.nHeadKv(), nEnc);
+        MemorySegment qp = GgmlLib.ggml_permute(ctx, q, 0, 2, 1, 3); // [head_dim, n_tokens, n_head]
+        MemorySegment cur;
+        if (shape.flashAttention()) {
+            k = GgmlLib.ggml_cast(ctx, k, GgmlLib.GGML_TYPE_F16());
+            v = GgmlLib.ggml_cast(ctx, v, GgmlLib.GGML_TYPE_F16());
+            cur = GgmlLib.ggml_flash_attn_ext(ctx, qp, GgmlLib.ggml_permute(ctx, k, 0, 2, 1, 3),
+                    GgmlLib.ggml_permute(ctx, v, 0, 2, 1, 3), mask, scale, 0.0f, 0.0f);
+            GgmlLib.ggml_prec_set_acc(cur, GgmlLib.GGML_PREC_F32());
+            cur = GgmlLib.ggml_reshape_2d(ctx, cur, (long) headV * hp.nHead(), nTokens);
+        } else {
+            MemorySegment kq = GgmlLib.ggml_mul_mat(ctx, GgmlLib.ggml_permute(ctx, k, 0, 2, 1, 3), qp); // [n_enc, n_tokens, n_head]
+            GgmlLib.ggml_prec_set_acc(kq, GgmlLib.GGML_PREC_F32());
+            kq = GgmlLib.ggml_soft_max_ext(ctx, kq, mask, scale, 0.0f);
+            MemorySegment vt = GgmlLib.ggml_cont(ctx, GgmlLib.ggml_permute(ctx, v, 1, 2, 0, 3)); // [n_enc, head_dim_v, n_head_kv]
+            MemorySegment kqv = GgmlLib.ggml_mul_mat(ctx, vt, kq); // [head_dim_v, n_tokens, n_head]
+            cur = GgmlLib.ggml_cont_2d(ctx, GgmlLib.ggml_permute(ctx, kqv, 0, 2, 1, 3), (long) headV * hp.nHead(),
+                    nTokens);
+        }
+        return linear(wo, cur, null);
+    }
+
     /** A GELU-gated feed-forward (flan-T5): down · (gelu(gate · x) ⊙ (up · x)). */
     public MemorySegment gegluFfn(MemorySegment x, MemorySegment up, MemorySegment gate, MemorySegment down) {
         MemorySegment u = GgmlLib.ggml_mul_mat(ctx, up, x);     // [n_ff, n_tokens]

@@ -24,6 +24,7 @@ public final class Recipes {
         register(new BertRecipe());
         register(new NomicBertRecipe());
         register(new T5EncoderRecipe());
+        register(new T5Recipe());
     }
 
     private Recipes() {

@@ -89,10 +89,10 @@ public class T5EncoderRecipe implements Recipe<T5EncoderRecipe.Weights> {
     }
 
     /** Binds the blocks {@code <prefix>.blk.N.*} and the final norm {@code <prefix>.output_norm}. */
-    static List<Layer> bindEncoderLayers(WeightSource w, HParams hp, int nBuckets) {
-        Layer[] layers = new Layer[hp.nLayer()];
-        for (int il = 0; il < hp.nLayer(); il++) {
-            layers[il] = bindLayer(w, hp, "enc.blk." + il + ".", il, nBuckets);
+    static List<Layer> bindEncoderLayers(WeightSource w, HParams hp, int nLayer, int nBuckets, boolean ownLayers) {
+        Layer[] layers = new Layer[nLayer];
+        for (int il = 0; il < nLayer; il++) {
+            layers[il] = bindLayer(w, hp, "enc.blk." + il + ".", ownLayers ? il : WeightSource.INPUT, nBuckets);
         }
         if (layers[0].relB() == null) {
             throw new ModelException("T5 encoder: the first block has no relative position bias (enc.blk.0.attn_rel_b)");
@@ -122,7 +122,7 @@ public class T5EncoderRecipe implements Recipe<T5EncoderRecipe.Weights> {
     public Weights bind(WeightSource w, HParams hp) {
         int nBuckets = hp.encoder().relativeBuckets();
         return new Weights(w.require("token_embd.weight", WeightUse.GET_ROWS, WeightSource.INPUT, hp.nEmbd(), hp.nVocab()),
-                bindEncoderLayers(w, hp, nBuckets),
+                bindEncoderLayers(w, hp, hp.nLayer(), nBuckets, true),
                 w.require("enc.output_norm.weight", WeightUse.MUL, WeightSource.OUTPUT, hp.nEmbd()));
     }
 

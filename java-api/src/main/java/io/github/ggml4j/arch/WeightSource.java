@@ -28,4 +28,7 @@ public interface WeightSource {
 
     /** Whether the file has a tensor of this name. */
     boolean has(String name);
+
+    /** The shape of a tensor in the file (ggml order), or empty if there is none of this name. */
+    java.util.Optional<long[]> shapeOf(String name);
 }

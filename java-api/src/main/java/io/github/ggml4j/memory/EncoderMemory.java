@@ -217,7 +217,8 @@ public final class EncoderMemory implements Memory, KvStore {
     public Views storeAndView(MemorySegment ctx, Consumer<MemorySegment> expand, GraphInputs graphInputs, int il,
                               MemorySegment k, MemorySegment v) {
         Inputs in = (Inputs) graphInputs;
-        if (in.flash()) {
+        // a graph with T5's position bias attends without flash attention (as llama.cpp does): K and V stay F32
+        if (in.flash() && in.buckets == null) {
             k = GgmlLib.ggml_cast(ctx, k, GgmlLib.GGML_TYPE_F16()); // [head_dim, n_head_kv, n_tokens]
             v = GgmlLib.ggml_cast(ctx, v, GgmlLib.GGML_TYPE_F16()); // [head_dim_v, n_head_kv, n_tokens]
         }

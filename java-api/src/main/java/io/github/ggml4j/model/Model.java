@@ -58,6 +58,11 @@ public final class Model implements AutoCloseable {
             public Engine engine(Model model) {
                 return model.engine();
             }
+
+            @Override
+            public Engine encoderEngine(Model model) {
+                return model.encoderEngine();
+            }
         });
     }
 
@@ -84,6 +89,7 @@ public final class Model implements AutoCloseable {
         }
     };
     private Engine engine;
+    private Engine encoderEngine;
     private boolean warnedTrainedContext;
     private boolean closed;
 
@@ -220,6 +226,23 @@ public final class Model implements AutoCloseable {
         }
         e.release(seq);
         throw new ResourceClosedException("model " + path.getFileName() + " is closed");
+    }
+
+    /**
+     * An encoder–decoder's encoder: a second engine over the same weights (the encoder's recipe, no cache), started
+     * on first use, with the decoder's threads and micro-batch.
+     */
+    @SuppressWarnings("unchecked")
+    private synchronized Engine encoderEngine() {
+        Engine decoder = engine();
+        if (encoderEngine == null) {
+            io.github.ggml4j.arch.Recipe<Object> enc = loaded.encoderDecoder().orElseThrow(() ->
+                    new ModelException(path.getFileName() + " has no encoder")).encoder();
+            EngineOptions o = decoder.options();
+            encoderEngine = Engine.start(loaded.view(enc), new EngineOptions(o.ubatchSize(), o.ubatchSize(),
+                    o.threads(), o.flashAttention(), o.kvType(), 0, 0, false));
+        }
+        return encoderEngine;
     }
 
     /** The engine, started on first use. */
@@ -460,10 +483,15 @@ public final class Model implements AutoCloseable {
             }
         }
         Engine e;
+        Engine enc;
         synchronized (this) {
             closed = true;
             e = engine;
+            enc = encoderEngine;
             children.clear();
+        }
+        if (enc != null) {
+            enc.close();
         }
         if (e != null) {
             e.close();

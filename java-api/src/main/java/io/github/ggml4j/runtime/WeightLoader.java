@@ -121,6 +121,11 @@ public final class WeightLoader implements WeightSource {
     }
 
     @Override
+    public java.util.Optional<long[]> shapeOf(String name) {
+        return file.tensor(name).map(t -> t.shape());
+    }
+
+    @Override
     public MemorySegment require(String name, WeightUse use, int layer, long... shape) {
         return bind(name, name, use, layer, shape, true);
     }
