@@ -175,7 +175,7 @@ public final class EncoderDecoderMemory implements Memory, KvStore, EncoderOutpu
         self.fillInputs(in.self, batch, slots, causal);
         IdentityHashMap<float[][], Integer> offsets = outputsOf(batch, true);
         int n = batch.size();
-        MemorySegment h = host(Math.max(4L * nEmbd * in.rows, 4L * in.rows * n));
+        MemorySegment h = host(Math.max(4L * nEmbd * in.rows, 4L * Math.max(in.rows, in.attended) * n));
         h.asSlice(0, 4L * nEmbd * in.rows).fill((byte) 0);
         for (Map.Entry<float[][], Integer> e : offsets.entrySet()) {
             float[][] s = e.getKey();
