@@ -174,4 +174,21 @@ public record SyntheticT5(String arch, int nEmbd, int nLayer, int nDecLayer, int
         return SyntheticTensors.cached(arch + "-" + nEmbd + "x" + nLayer + "-" + pooling.name().toLowerCase(Locale.ROOT)
                 + "-" + type.name().toLowerCase(Locale.ROOT) + "-v" + GENERATOR_VERSION, toString(), this::write);
     }
+
+    /**
+     * Writes a benchmark-sized model with flan-T5-small's shapes (512 wide, 8 heads of 64, GELU-gated FFN 1024):
+     * {@code SyntheticT5 t5|t5encoder TYPE OUT.gguf} (t5: 8 encoder and 8 decoder blocks; t5encoder: 8 blocks, mean
+     * pooling).
+     */
+    public static void main(String[] args) {
+        if (args.length != 3) {
+            System.err.println("usage: SyntheticT5 t5|t5encoder TYPE OUT.gguf");
+            System.exit(2);
+        }
+        GgmlType type = GgmlType.valueOf(args[1].toUpperCase(Locale.ROOT));
+        SyntheticT5 spec = args[0].equals("t5")
+                ? new SyntheticT5("t5", 512, 8, 8, 8, 64, 1024, 32, true, Pooling.NONE, false, type, 71, 0.05)
+                : new SyntheticT5("t5encoder", 512, 8, 0, 8, 64, 1024, 32, true, Pooling.MEAN, true, type, 72, 0.05);
+        System.out.println("wrote " + spec.write(Path.of(args[2])));
+    }
 }
