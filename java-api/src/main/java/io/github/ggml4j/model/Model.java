@@ -9,6 +9,7 @@ import io.github.ggml4j.gguf.GgufTensorInfo;
 import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.StorageException;
 import io.github.ggml4j.runtime.Embeddings;
+import io.github.ggml4j.runtime.EncoderDecoderPrompts;
 import io.github.ggml4j.runtime.Engine;
 import io.github.ggml4j.runtime.EngineOptions;
 import io.github.ggml4j.runtime.LoadedModel;
@@ -228,19 +229,10 @@ public final class Model implements AutoCloseable {
         throw new ResourceClosedException("model " + path.getFileName() + " is closed");
     }
 
-    /**
-     * An encoder–decoder's encoder: a second engine over the same weights (the encoder's recipe, no cache), started
-     * on first use, with the decoder's threads and micro-batch.
-     */
-    @SuppressWarnings("unchecked")
+    /** An encoder–decoder's encoder engine over the same weights, started on first use. */
     private synchronized Engine encoderEngine() {
-        Engine decoder = engine();
         if (encoderEngine == null) {
-            io.github.ggml4j.arch.Recipe<Object> enc = loaded.encoderDecoder().orElseThrow(() ->
-                    new ModelException(path.getFileName() + " has no encoder")).encoder();
-            EngineOptions o = decoder.options();
-            encoderEngine = Engine.start(loaded.view(enc), new EngineOptions(o.ubatchSize(), o.ubatchSize(),
-                    o.threads(), o.flashAttention(), o.kvType(), 0, 0, false));
+            encoderEngine = EncoderDecoderPrompts.startEncoder(loaded, engine().options());
         }
         return encoderEngine;
     }

@@ -16,6 +16,19 @@ public final class EncoderDecoderPrompts {
     private EncoderDecoderPrompts() {
     }
 
+    /**
+     * Starts the encoder of an encoder–decoder model: a second engine over the same weights (the encoder's
+     * recipe, no cache), with the decoder's threads, flash attention and micro-batch.
+     *
+     * @throws io.github.ggml4j.ModelException if the model has no encoder
+     */
+    public static Engine startEncoder(LoadedModel model, EngineOptions decoder) {
+        Recipe<Object> enc = model.encoderDecoder().orElseThrow(() ->
+                new io.github.ggml4j.ModelException(model.hparams().arch() + " has no encoder")).encoder();
+        return Engine.start(model.view(enc), new EngineOptions(decoder.ubatchSize(), decoder.ubatchSize(),
+                decoder.threads(), decoder.flashAttention(), decoder.kvType(), 0, 0, false));
+    }
+
     /** Whether the engine's model is an encoder–decoder. */
     public static boolean isEncoderDecoder(Engine engine) {
         return engine.model().encoderDecoder().isPresent();

@@ -212,8 +212,7 @@ public final class Session implements AutoCloseable {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(options, "options");
         Tokenizer tokenizer = model.tokenizer();
-        // BOS only at the very start of the context, as llama.cpp's examples do (an encoder-decoder's prompt
-        // always starts a new context)
+        // BOS only at the very start of the context, as llama.cpp's examples do
         boolean addSpecial = options.addSpecial() && startsContext();
         int[] tokens = tokenizer.encode(prompt, addSpecial, options.parseSpecial());
         return generate(tokens, options, listener);
@@ -391,10 +390,7 @@ public final class Session implements AutoCloseable {
         return beamSearch(model.tokenizer().encode(prompt, startsContext(), true), options);
     }
 
-    /**
-     * Whether a text prompt starts the context (and gets the vocabulary's special tokens): at position 0, and
-     * always for an encoder–decoder, whose prompt goes through the encoder and restarts the decoder.
-     */
+    /** Whether a text prompt starts the context (special tokens): at 0, and always for an encoder–decoder. */
     private boolean startsContext() {
         return position() == 0 || EncoderDecoderPrompts.isEncoderDecoder(engine);
     }

@@ -152,13 +152,17 @@ class UgmTokenizerParityTest {
         assertEquals(text, t.decode(t.encode(text, false, false), false, true));
     }
 
-    /** The charsmap's rules are applied: a ligature, full-width letters and a deleted character normalize away. */
+    /**
+     * The charsmap's rules are applied: a ligature, full-width letters and a fraction normalize away. (Not a
+     * character starting with byte E2: llama.cpp first matches input bytes along the user-defined pieces' trie,
+     * even part of a path, and "\u2581the" starts with E2, so such a character reaches no rule; ggml4j does the same.)
+     */
     @Test
     void theCharsmapNormalizes() {
         Tokenizer with = tokenizer(new SyntheticUgm(true, false, true).cached());
         Tokenizer without = tokenizer(new SyntheticUgm(true, false, false).cached());
-        String raw = "\uFB01ne \uFF21\uFF41 x\u200By";
-        String plain = "fine Aa xy";
+        String raw = "\uFB01ne \uFF21\uFF41 x\u00BDy";
+        String plain = "fine Aa x1/2y";
         assertArrayEquals(with.encode(plain, false, false), with.encode(raw, false, false));
         assertTrue(!Arrays.equals(without.encode(plain, false, false), without.encode(raw, false, false)));
     }
