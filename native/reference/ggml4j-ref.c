@@ -3,7 +3,8 @@
  *
  *   ggml4j-ref -m MODEL -p 1,2,3 [-n N] [-c CTX] [-b BATCH] [-t THREADS] [-ub UBATCH] [-fa 0|1] [--swa-full 0|1] [-ctk f16|f32] [--logits FILE]
  *
- * Evaluates the prompt token ids, writes the last position's logits (float32, native byte order) to FILE,
+ * Evaluates the prompt token ids (an encoder-decoder model encodes them and starts its decoder from
+ * decoder_start_token_id, as llama-simple does), writes the last position's logits (float32, native byte order) to FILE,
  * then generates N tokens greedily (argmax, ties to the lowest id) one at a time and prints
  *   n_vocab=V
  *   generated=id,id,...
@@ -124,11 +125,27 @@ int main(int argc, char ** argv) {
         return 1;
     }
 
-    for (int start = 0; start < n_prompt; start += n_batch) {
-        int n = n_prompt - start < n_batch ? n_prompt - start : n_batch;
-        if (llama_decode(ctx, llama_batch_get_one(tokens + start, n)) != 0) {
-            fprintf(stderr, "llama_decode failed on the prompt\n");
+    if (llama_model_has_encoder(model)) {
+        // an encoder-decoder (T5): the prompt goes through the encoder whole, the decoder starts from its start token
+        if (llama_encode(ctx, llama_batch_get_one(tokens, n_prompt)) != 0) {
+            fprintf(stderr, "llama_encode failed on the prompt\n");
             return 1;
+        }
+        llama_token start = llama_model_decoder_start_token(model);
+        if (start == LLAMA_TOKEN_NULL) {
+            start = llama_vocab_bos(vocab);
+        }
+        if (llama_decode(ctx, llama_batch_get_one(&start, 1)) != 0) {
+            fprintf(stderr, "llama_decode failed on the decoder start token\n");
+            return 1;
+        }
+    } else {
+        for (int start = 0; start < n_prompt; start += n_batch) {
+            int n = n_prompt - start < n_batch ? n_prompt - start : n_batch;
+            if (llama_decode(ctx, llama_batch_get_one(tokens + start, n)) != 0) {
+                fprintf(stderr, "llama_decode failed on the prompt\n");
+                return 1;
+            }
         }
     }
     const float * logits = llama_get_logits_ith(ctx, -1);

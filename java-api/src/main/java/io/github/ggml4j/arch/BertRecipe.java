@@ -162,7 +162,7 @@ public class BertRecipe implements Recipe<BertRecipe.Weights> {
             String up = LlamaRecipe.blk(il, "ffn_up.weight");
             boolean separateGate = optionalPieces() && w.has(LlamaRecipe.blk(il, "ffn_gate.weight"));
             // jina's up projection with the gate fused in is [n_embd, 2·n_ff]
-            long nUp = optionalPieces() && !separateGate && w.dim(up, 1) == 2 * nFf ? 2 * nFf : nFf;
+            long nUp = optionalPieces() && !separateGate && w.shapeOf(up).map(d -> d.length > 1 ? d[1] : 1L).orElse(0L) == 2 * nFf ? 2 * nFf : nFf;
             layers[il] = new Layer(
                     fused ? w.require(LlamaRecipe.blk(il, "attn_qkv.weight"), WeightUse.MUL_MAT, il, nEmbd,
                             nQ + 2 * nKv) : null,

@@ -316,9 +316,21 @@ public final class GraphBuilder implements AutoCloseable {
      */
     public MemorySegment attention(int il, MemorySegment q, MemorySegment k, MemorySegment v,
                                    MemorySegment wo, MemorySegment bo) {
+        return attention(il, q, k, v, wo, bo, null, hp.kqScale());
+    }
+
+    /**
+     * As {@link #attention(int, MemorySegment, MemorySegment, MemorySegment, MemorySegment, MemorySegment)},
+     * with a bias added to the scores before the soft-max (T5's relative positions; then without flash attention,
+     * which has no bias input, as llama.cpp does) and an explicit score scale.
+     *
+     * @param kqBias [n_kv, n_tokens, n_head], or null
+     */
+    public MemorySegment attention(int il, MemorySegment q, MemorySegment k, MemorySegment v,
+                                   MemorySegment wo, MemorySegment bo, MemorySegment kqBias, float scale) {
         int nTokens = shape.nTokens();
         int headV = hp.nEmbdHeadV();
-        boolean fa = shape.flashAttention();
+        boolean fa = shape.flashAttention() && kqBias == null;
         if (!(memory instanceof KvStore store)) {
             throw new IllegalStateException("attention needs a memory that keeps keys and values");
         }
@@ -339,7 +351,6 @@ public final class GraphBuilder implements AutoCloseable {
                 ? GgmlLib.ggml_permute(ctx, vv, 0, 2, 1, 3)
                 // [head_dim_v, n_head_kv, n_kv] -> [n_kv, head_dim_v, n_head_kv], as the product below reads it
                 : GgmlLib.ggml_cont(ctx, GgmlLib.ggml_permute(ctx, vv, 1, 2, 0, 3));
-        float scale = hp.kqScale();
         // ALiBi (Press et al. 2022): the soft-max adds slope_h · mask, the mask holding -|i - j| (see KvCache)
         float maxBias = hp.maxAlibiBias();
         MemorySegment cur;
@@ -351,6 +362,9 @@ public final class GraphBuilder implements AutoCloseable {
         } else {
             MemorySegment kq = GgmlLib.ggml_mul_mat(ctx, kp, qp);   // [n_kv, n_tokens, n_head]
             GgmlLib.ggml_prec_set_acc(kq, GgmlLib.GGML_PREC_F32());
+            if (kqBias != null) {
+                kq = GgmlLib.ggml_add(ctx, kq, kqBias);
+            }
             kq = GgmlLib.ggml_soft_max_ext(ctx, kq, inpMask, scale, maxBias);
             MemorySegment kqv = GgmlLib.ggml_mul_mat(ctx, vp, kq); // [head_dim_v, n_tokens, n_head]
             cur = GgmlLib.ggml_permute(ctx, kqv, 0, 2, 1, 3);      // [head_dim_v, n_head, n_tokens]
@@ -360,6 +374,79 @@ public final class GraphBuilder implements AutoCloseable {
         // writes the memory must do after attention read it (a rolling buffer overwrites slots the batch reads)
         views.after().forEach(this::expand);
         return linear(wo, cur, bo);
+    }
+
+    /**
+     * T5's relative position bias: the learned bias {@code relB} [n_head, n_buckets] of each query–key pair's
+     * bucket, the buckets filled by the memory from the positions it holds.
+     *
+     * @return [n_kv, n_tokens, n_head], to add to the attention scores
+     */
+    public MemorySegment relativePositionBias(MemorySegment relB) {
+        if (!(memory instanceof KvStore store)) {
+            throw new IllegalStateException("relative positions need a memory that keeps keys and values");
+        }
+        int nBuckets = (int) io.github.ggml4j.nativ.Tensors.ne(relB, 1);
+        MemorySegment buckets = store.positionBuckets(context, memoryInputs, nBuckets); // [n_kv, n_tokens]
+        long nKv = io.github.ggml4j.nativ.Tensors.ne(buckets, 0);
+        long n = io.github.ggml4j.nativ.Tensors.ne(buckets, 1);
+        MemorySegment flat = GgmlLib.ggml_reshape_1d(ctx, buckets, nKv * n);
+        MemorySegment bias = GgmlLib.ggml_get_rows(ctx, relB, flat);         // [n_head, n_kv * n_tokens]
+        bias = GgmlLib.ggml_reshape_3d(ctx, bias, hp.nHead(), nKv, n);       // [n_head, n_kv, n_tokens]
+        return GgmlLib.ggml_cont(ctx, GgmlLib.ggml_permute(ctx, bias, 2, 0, 1, 3)); // [n_kv, n_tokens, n_head]
+    }
+
+    /**
+     * Cross-attention over the encoder states the memory holds for the batch's sequences (T5's decoder): keys
+     * and values are projected from those states by {@code wk} and {@code wv}, each token sees its own
+     * sequence's states only, and the result is projected by {@code wo}.
+     *
+     * @param q [head_dim, n_head, n_tokens]
+     * @return [n_embd, n_tokens]
+     */
+    public MemorySegment crossAttention(MemorySegment q, MemorySegment wk, MemorySegment wv, MemorySegment wo,
+                                        float scale) {
+        if (!(memory instanceof io.github.ggml4j.memory.EncoderOutputs enc)) {
+            throw new IllegalStateException("cross-attention needs a memory that keeps encoder outputs");
+        }
+        MemorySegment states = enc.crossStates(memoryInputs); // [n_embd, n_enc]
+        MemorySegment mask = enc.crossMask(memoryInputs);     // [n_enc, n_tokens]
+        long nEnc = io.github.ggml4j.nativ.Tensors.ne(states, 1);
+        int nTokens = shape.nTokens();
+        int headV = hp.nEmbdHeadV();
+        MemorySegment k = reshape3d(GgmlLib.ggml_mul_mat(ctx, wk, states), hp.nEmbdHeadK(), hp.nHeadKv(), nEnc);
+        MemorySegment v = reshape3d(GgmlLib.ggml_mul_mat(ctx, wv, states), headV, hp.nHeadKv(), nEnc);
+        MemorySegment qp = GgmlLib.ggml_permute(ctx, q, 0, 2, 1, 3); // [head_dim, n_tokens, n_head]
+        MemorySegment cur;
+        if (shape.flashAttention()) {
+            k = GgmlLib.ggml_cast(ctx, k, GgmlLib.GGML_TYPE_F16());
+            v = GgmlLib.ggml_cast(ctx, v, GgmlLib.GGML_TYPE_F16());
+            cur = GgmlLib.ggml_flash_attn_ext(ctx, qp, GgmlLib.ggml_permute(ctx, k, 0, 2, 1, 3),
+                    GgmlLib.ggml_permute(ctx, v, 0, 2, 1, 3), mask, scale, 0.0f, 0.0f);
+            GgmlLib.ggml_prec_set_acc(cur, GgmlLib.GGML_PREC_F32());
+            cur = GgmlLib.ggml_reshape_2d(ctx, cur, (long) headV * hp.nHead(), nTokens);
+        } else {
+            MemorySegment kq = GgmlLib.ggml_mul_mat(ctx, GgmlLib.ggml_permute(ctx, k, 0, 2, 1, 3), qp); // [n_enc, n_tokens, n_head]
+            GgmlLib.ggml_prec_set_acc(kq, GgmlLib.GGML_PREC_F32());
+            kq = GgmlLib.ggml_soft_max_ext(ctx, kq, mask, scale, 0.0f);
+            MemorySegment vt = GgmlLib.ggml_cont(ctx, GgmlLib.ggml_permute(ctx, v, 1, 2, 0, 3)); // [n_enc, head_dim_v, n_head_kv]
+            MemorySegment kqv = GgmlLib.ggml_mul_mat(ctx, vt, kq); // [head_dim_v, n_tokens, n_head]
+            cur = GgmlLib.ggml_cont_2d(ctx, GgmlLib.ggml_permute(ctx, kqv, 0, 2, 1, 3), (long) headV * hp.nHead(),
+                    nTokens);
+        }
+        return linear(wo, cur, null);
+    }
+
+    /** A GELU-gated feed-forward (flan-T5): down · (gelu(gate · x) ⊙ (up · x)). */
+    public MemorySegment gegluFfn(MemorySegment x, MemorySegment up, MemorySegment gate, MemorySegment down) {
+        MemorySegment u = GgmlLib.ggml_mul_mat(ctx, up, x);     // [n_ff, n_tokens]
+        MemorySegment g = GgmlLib.ggml_mul_mat(ctx, gate, x);   // [n_ff, n_tokens]
+        return GgmlLib.ggml_mul_mat(ctx, down, GgmlLib.ggml_geglu_split(ctx, g, u));
+    }
+
+    /** A ReLU feed-forward without biases (T5): down · relu(up · x). */
+    public MemorySegment reluFfn(MemorySegment x, MemorySegment up, MemorySegment down) {
+        return GgmlLib.ggml_mul_mat(ctx, down, GgmlLib.ggml_relu(ctx, GgmlLib.ggml_mul_mat(ctx, up, x)));
     }
 
     @Override

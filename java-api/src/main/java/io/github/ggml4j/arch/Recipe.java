@@ -59,4 +59,24 @@ public interface Recipe<W> {
     default long memoryBytes(MemorySpec spec) {
         return AttentionMemory.bytes(spec);
     }
+
+    /**
+     * The encoder half of an encoder–decoder (T5): a recipe over the same weights that reads each prompt once;
+     * its token states go into this recipe's memory ({@link io.github.ggml4j.memory.EncoderOutputs}) for the
+     * decoder's cross-attention, and the decoder starts from {@code startToken}. Empty for other models.
+     *
+     * @param metadata the model's metadata (the start token is read from it)
+     */
+    default java.util.Optional<EncoderDecoder<W>> encoderDecoder(GgufMetadata metadata) {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * The encoder of an encoder–decoder model and the token its decoder starts from.
+     *
+     * @param encoder    runs over the prompt with the model's weights, producing token states
+     * @param startToken the decoder's first token ({@code decoder_start_token_id}, else BOS as llama.cpp falls back)
+     */
+    record EncoderDecoder<W>(Recipe<W> encoder, int startToken) {
+    }
 }

@@ -24,6 +24,8 @@ public final class Recipes {
         register(new BertRecipe());
         register(new NomicBertRecipe());
         register(new JinaBertV2Recipe());
+        register(new T5EncoderRecipe());
+        register(new T5Recipe());
     }
 
     private Recipes() {

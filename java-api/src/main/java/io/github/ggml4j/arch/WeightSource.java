@@ -29,9 +29,6 @@ public interface WeightSource {
     /** Whether the file has a tensor of this name. */
     boolean has(String name);
 
-    /**
-     * The size of dimension {@code dim} (ggml order) of the file's tensor {@code name}, or 0 when the file has
-     * no such tensor; for recipes whose files come in two layouts (a gate fused into the up projection or not).
-     */
-    long dim(String name, int dim);
+    /** The shape of a tensor in the file (ggml order), or empty if there is none of this name. */
+    java.util.Optional<long[]> shapeOf(String name);
 }

@@ -24,8 +24,30 @@ public final class EncoderMemory implements Memory, KvStore {
 
     private static final short F16_NEG_INF = (short) 0xFC00;
 
-    /** The mask of one graph: [n_tokens, n_tokens], f16 for flash attention. */
-    record Inputs(MemorySegment mask, int nTokens, boolean flash) implements GraphInputs {
+    /**
+     * The mask of one graph: [n_tokens, n_tokens], f16 for flash attention; and T5's relative position buckets
+     * [n_tokens, n_tokens] i32 when its recipe asked for them.
+     */
+    static final class Inputs implements GraphInputs {
+        final MemorySegment mask;
+        final int nTokens;
+        final boolean flash;
+        MemorySegment buckets;
+        int nBuckets;
+
+        Inputs(MemorySegment mask, int nTokens, boolean flash) {
+            this.mask = mask;
+            this.nTokens = nTokens;
+            this.flash = flash;
+        }
+
+        MemorySegment mask() {
+            return mask;
+        }
+
+        boolean flash() {
+            return flash;
+        }
     }
 
     private final HParams hp;
@@ -162,6 +184,29 @@ public final class EncoderMemory implements Memory, KvStore {
         }
         NativeStatus.check(GgmlLib.ggml4j_tensor_set(in.mask(), maskHost, 0, (long) n * n * (in.flash() ? 2 : 4)),
                 "setting the encoder mask");
+        if (in.buckets != null) {
+            int[] row = new int[n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    row[j] = RelativePositions.bucket(batch.position(j), batch.position(i), in.nBuckets, !causal);
+                }
+                MemorySegment.copy(row, 0, maskHost, ValueLayout.JAVA_INT, 4L * i * n, n);
+            }
+            NativeStatus.check(GgmlLib.ggml4j_tensor_set(in.buckets, maskHost, 0, 4L * n * n),
+                    "setting the relative position buckets");
+        }
+    }
+
+    @Override
+    public MemorySegment positionBuckets(GgmlContext ctx, GraphInputs graphInputs, int nBuckets) {
+        Inputs in = (Inputs) graphInputs;
+        if (in.buckets == null) {
+            in.buckets = ctx.newTensor(GgmlLib.GGML_TYPE_I32(), in.nTokens, in.nTokens);
+            GgmlContext.setName(in.buckets, "inp_pos_bucket");
+            GgmlLib.ggml_set_input(in.buckets);
+            in.nBuckets = nBuckets;
+        }
+        return in.buckets;
     }
 
     /**
@@ -172,7 +217,8 @@ public final class EncoderMemory implements Memory, KvStore {
     public Views storeAndView(MemorySegment ctx, Consumer<MemorySegment> expand, GraphInputs graphInputs, int il,
                               MemorySegment k, MemorySegment v) {
         Inputs in = (Inputs) graphInputs;
-        if (in.flash()) {
+        // a graph with T5's position bias attends without flash attention (as llama.cpp does): K and V stay F32
+        if (in.flash() && in.buckets == null) {
             k = GgmlLib.ggml_cast(ctx, k, GgmlLib.GGML_TYPE_F16()); // [head_dim, n_head_kv, n_tokens]
             v = GgmlLib.ggml_cast(ctx, v, GgmlLib.GGML_TYPE_F16()); // [head_dim_v, n_head_kv, n_tokens]
         }

@@ -202,6 +202,11 @@ public final class KvCache implements Memory, KvStore {
         return (int) Math.min(size, padded);
     }
 
+    /** The position {@code cell} holds (any value for an empty cell, which the mask hides). */
+    int positionOf(int cell) {
+        return cells.position(cell);
+    }
+
     @Override
     public void rollback(Slots slots) {
         for (int c : slots.cells()) {

@@ -36,4 +36,15 @@ public interface KvStore {
      */
     Views storeAndView(MemorySegment ctx, Consumer<MemorySegment> expand, GraphInputs inputs, int il,
                        MemorySegment k, MemorySegment v);
+
+    /**
+     * T5's relative position buckets of this graph, [n_kv, n_tokens] i32 (see {@link RelativePositions}), which
+     * the memory fills with the mask from the positions it holds: bidirectional for a non-causal graph. Created on
+     * the first call for a graph; the same tensor after that.
+     *
+     * @throws IllegalStateException if this memory has no positions to bucket
+     */
+    default MemorySegment positionBuckets(io.github.ggml4j.nativ.GgmlContext ctx, GraphInputs inputs, int nBuckets) {
+        throw new IllegalStateException(getClass().getSimpleName() + " keeps no relative position buckets");
+    }
 }

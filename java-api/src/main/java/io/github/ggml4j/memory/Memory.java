@@ -14,7 +14,7 @@ import java.io.IOException;
  * sequence operations are defined once here. Only the engine's thread calls it.
  */
 public sealed interface Memory extends AutoCloseable
-        permits KvCache, RollingKvCache, InterleavedKvCache, RecurrentState, EncoderMemory {
+        permits KvCache, RollingKvCache, InterleavedKvCache, RecurrentState, EncoderMemory, EncoderDecoderMemory {
 
     /**
      * Where a batch went: one cell per token, how many cells the graph attends over, and which of the memory's

@@ -9,6 +9,7 @@ import io.github.ggml4j.gguf.GgufTensorInfo;
 import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.StorageException;
 import io.github.ggml4j.runtime.Embeddings;
+import io.github.ggml4j.runtime.EncoderDecoderPrompts;
 import io.github.ggml4j.runtime.Engine;
 import io.github.ggml4j.runtime.EngineOptions;
 import io.github.ggml4j.runtime.LoadedModel;
@@ -58,6 +59,11 @@ public final class Model implements AutoCloseable {
             public Engine engine(Model model) {
                 return model.engine();
             }
+
+            @Override
+            public Engine encoderEngine(Model model) {
+                return model.encoderEngine();
+            }
         });
     }
 
@@ -84,6 +90,7 @@ public final class Model implements AutoCloseable {
         }
     };
     private Engine engine;
+    private Engine encoderEngine;
     private boolean warnedTrainedContext;
     private boolean closed;
 
@@ -220,6 +227,14 @@ public final class Model implements AutoCloseable {
         }
         e.release(seq);
         throw new ResourceClosedException("model " + path.getFileName() + " is closed");
+    }
+
+    /** An encoder–decoder's encoder engine over the same weights, started on first use. */
+    private synchronized Engine encoderEngine() {
+        if (encoderEngine == null) {
+            encoderEngine = EncoderDecoderPrompts.startEncoder(loaded, engine().options());
+        }
+        return encoderEngine;
     }
 
     /** The engine, started on first use. */
@@ -460,10 +475,15 @@ public final class Model implements AutoCloseable {
             }
         }
         Engine e;
+        Engine enc;
         synchronized (this) {
             closed = true;
             e = engine;
+            enc = encoderEngine;
             children.clear();
+        }
+        if (enc != null) {
+            enc.close();
         }
         if (e != null) {
             e.close();

@@ -25,9 +25,11 @@ public final class LoadedModel implements AutoCloseable {
     private final WeightLoader.Placement placement;
     private final int weightTensors;
     private final Tokenizer tokenizer;
+    private final boolean view;
 
     private LoadedModel(GgufFile file, HParams hp, Recipe<Object> recipe, Object weights, WeightStore store,
-                        WeightLoader.Placement placement, Tokenizer tokenizer) {
+                        WeightLoader.Placement placement, Tokenizer tokenizer, boolean view) {
+        this.view = view;
         this.tokenizer = tokenizer;
         this.file = file;
         this.hp = hp;
@@ -61,7 +63,7 @@ public final class LoadedModel implements AutoCloseable {
             if (placement.mlock()) {
                 store.lock();
             }
-            return new LoadedModel(file, hp, recipe, weights, store, placement, tokenizer);
+            return new LoadedModel(file, hp, recipe, weights, store, placement, tokenizer, false);
         } catch (ModelException e) {
             file.close();
             throw new ModelException(path.getFileName() + ": " + e.getMessage(), e);
@@ -69,6 +71,23 @@ public final class LoadedModel implements AutoCloseable {
             file.close();
             throw e;
         }
+    }
+
+    /**
+     * The same file and weights under another recipe (an encoder–decoder's encoder), with its own
+     * hyper-parameters; closing the view frees nothing, the model it came from owns everything.
+     */
+    public LoadedModel view(Recipe<Object> other) {
+        return new LoadedModel(file, other.hparams(file.metadata()), other, weights, store, placement, tokenizer, true);
+    }
+
+    /**
+     * For an encoder–decoder model, its encoder and the decoder's start token (see
+     * {@link Recipe#encoderDecoder}); empty for other models.
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<Recipe.EncoderDecoder<Object>> encoderDecoder() {
+        return recipe.encoderDecoder(file.metadata());
     }
 
     public GgufFile file() {
@@ -107,6 +126,9 @@ public final class LoadedModel implements AutoCloseable {
 
     @Override
     public void close() {
+        if (view) {
+            return;
+        }
         store.close();
         file.close();
     }

@@ -15,6 +15,9 @@ public final class ModelAccess {
 
         /** The model's engine, started if needed. */
         Engine engine(Model model);
+
+        /** An encoder–decoder model's encoder engine, started if needed. */
+        Engine encoderEngine(Model model);
     }
 
     private static volatile Accessor accessor;

@@ -121,8 +121,8 @@ public final class WeightLoader implements WeightSource {
     }
 
     @Override
-    public long dim(String name, int dim) {
-        return file.tensor(name).map(t -> t.dim(dim)).orElse(0L);
+    public java.util.Optional<long[]> shapeOf(String name) {
+        return file.tensor(name).map(t -> t.shape());
     }
 
     @Override

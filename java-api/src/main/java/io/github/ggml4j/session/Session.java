@@ -4,6 +4,7 @@ import io.github.ggml4j.CancelledException;
 import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.ResourceClosedException;
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.runtime.EncoderDecoderPrompts;
 import io.github.ggml4j.runtime.Engine;
 import io.github.ggml4j.runtime.Sequence;
 import io.github.ggml4j.runtime.SessionAccess;
@@ -212,7 +213,7 @@ public final class Session implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         Tokenizer tokenizer = model.tokenizer();
         // BOS only at the very start of the context, as llama.cpp's examples do
-        boolean addSpecial = options.addSpecial() && position() == 0;
+        boolean addSpecial = options.addSpecial() && startsContext();
         int[] tokens = tokenizer.encode(prompt, addSpecial, options.parseSpecial());
         return generate(tokens, options, listener);
     }
@@ -232,8 +233,9 @@ public final class Session implements AutoCloseable {
             cancelRequested = false;
             ensureOpen();
             ensureNoStream();
-            checkPrompt(promptTokens);
-            return generateLocked(promptTokens.clone(), options, listener);
+            int[] prompt = EncoderDecoderPrompts.prepare(model, engine, seq, promptTokens.clone());
+            checkPrompt(prompt);
+            return generateLocked(prompt, options, listener);
         } finally {
             seq.generating(false);
             lock.unlock();
@@ -276,7 +278,7 @@ public final class Session implements AutoCloseable {
     public Stream<Token> stream(String prompt, GenerateOptions options) {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(options, "options");
-        boolean addSpecial = options.addSpecial() && position() == 0;
+        boolean addSpecial = options.addSpecial() && startsContext();
         return stream(model.tokenizer().encode(prompt, addSpecial, options.parseSpecial()), options);
     }
 
@@ -290,8 +292,9 @@ public final class Session implements AutoCloseable {
             cancelRequested = false;
             ensureOpen();
             ensureNoStream();
-            checkPrompt(promptTokens);
-            g = generator(promptTokens.clone(), options);
+            int[] prompt = EncoderDecoderPrompts.prepare(model, engine, seq, promptTokens.clone());
+            checkPrompt(prompt);
+            g = generator(prompt, options);
             stream = g;
         } finally {
             lock.unlock();
@@ -366,6 +369,7 @@ public final class Session implements AutoCloseable {
             cancelRequested = false;
             ensureOpen();
             ensureNoStream();
+            promptTokens = EncoderDecoderPrompts.prepare(model, engine, seq, promptTokens.clone());
             checkPrompt(promptTokens);
             int need = promptTokens.length + options.maxTokens();
             if (seq.position() + need > seq.limit()) {
@@ -383,8 +387,12 @@ public final class Session implements AutoCloseable {
     /** As {@link #beamSearch(int[], BeamOptions)} after a text prompt. */
     public Generation beamSearch(String prompt, BeamOptions options) {
         Objects.requireNonNull(prompt, "prompt");
-        boolean addSpecial = position() == 0;
-        return beamSearch(model.tokenizer().encode(prompt, addSpecial, true), options);
+        return beamSearch(model.tokenizer().encode(prompt, startsContext(), true), options);
+    }
+
+    /** Whether a text prompt starts the context (special tokens): at 0, and always for an encoder–decoder. */
+    private boolean startsContext() {
+        return position() == 0 || EncoderDecoderPrompts.isEncoderDecoder(engine);
     }
 
     /** Forgets the whole context. */

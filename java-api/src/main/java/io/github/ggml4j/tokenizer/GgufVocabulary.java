@@ -89,6 +89,18 @@ final class GgufVocabulary {
         bool(md, P + "add_bos_token").ifPresent(b::addBos);
         bool(md, P + "add_eos_token").ifPresent(b::addEos);
         bool(md, P + "add_space_prefix").ifPresent(b::addSpacePrefix);
+        bool(md, P + "remove_extra_whitespaces").ifPresent(b::removeExtraWhitespaces);
+        array(md, P + "precompiled_charsmap").ifPresent(a -> {
+            if (a.elementType() != GgufValueType.UINT8 && a.elementType() != GgufValueType.INT8) {
+                throw wrongType(P + "precompiled_charsmap", "an array of u8 or i8", a);
+            }
+            long[] v = a.toLongArray();
+            byte[] bytes = new byte[v.length];
+            for (int i = 0; i < v.length; i++) {
+                bytes[i] = (byte) v[i];
+            }
+            b.precompiledCharsmap(bytes);
+        });
         bool(md, P + "normalizer.lowercase").ifPresent(b::lowercase);
         bool(md, P + "normalizer.strip_accents").ifPresent(b::stripAccents);
         return b.build();

@@ -12,7 +12,7 @@ import java.util.function.Function;
 
 /**
  * Text to token ids and back, in pure Java, with the results of llama.cpp's tokenizer for the same
- * vocabulary: SentencePiece-style ({@code llama}), byte-level BPE ({@code gpt2}, with the pre-tokenizers
+ * vocabulary: SentencePiece-style ({@code llama}), Unigram ({@code t5}), byte-level BPE ({@code gpt2}, with the pre-tokenizers
  * listed by {@link #supportedPreTokenizers()}; and Gemma 4's {@code gemma4}), and WordPiece ({@code bert}).
  *
  * {@snippet :
@@ -30,7 +30,7 @@ import java.util.function.Function;
  *
  * <p>Instances are immutable and thread-safe.
  */
-public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTokenizer, RwkvTokenizer {
+public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTokenizer, UgmTokenizer, RwkvTokenizer {
 
     final Vocabulary vocabulary;
     final int vocabSize;
@@ -92,6 +92,7 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
             case SPM -> new SpmTokenizer(vocabulary);
             case BPE -> new BpeTokenizer(vocabulary, PreTokenizerType.forName(vocabulary.preTokenizer()));
             case WPM -> new WpmTokenizer(vocabulary);
+            case UGM -> new UgmTokenizer(vocabulary);
             case RWKV -> new RwkvTokenizer(vocabulary);
         };
     }
@@ -331,6 +332,11 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
     public int tokenId(String text) {
         int id = tokens.get(text);
         return id < vocabSize ? id : -1;
+    }
+
+    /** The token's attributes (llama.cpp's, after its corrections by name): {@code VocabularyAnalysis.ATTR_*}. */
+    final int attr(int id) {
+        return attrs[id];
     }
 
     private int checkId(int id) {

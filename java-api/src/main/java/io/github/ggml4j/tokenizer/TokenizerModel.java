@@ -16,6 +16,8 @@ public enum TokenizerModel {
     BPE("gpt2"),
     /** WordPiece: greedy longest match per word ({@code "bert"}). */
     WPM("bert"),
+    /** Unigram (SentencePiece's UGM, T5): the most probable segmentation by Viterbi ({@code "t5"}). */
+    UGM("t5"),
     /** RWKV "world": greedy longest match over the unescaped token bytes ({@code "rwkv"}). */
     RWKV("rwkv");
 
@@ -34,16 +36,17 @@ public enum TokenizerModel {
      * The model for a {@code tokenizer.ggml.model} value. {@code "gemma4"} is BPE over raw UTF-8 with the
      * {@code gemma4} pre-tokenizer (see {@link Vocabulary.Builder}).
      *
-     * @throws TokenizerException for models ggml4j does not implement (t5, plamo2, ...)
+     * @throws TokenizerException for models ggml4j does not implement (plamo2, ...)
      */
     public static TokenizerModel fromGgufName(String name) {
         return switch (name) {
             case "llama" -> SPM;
             case "gpt2", "gemma4" -> BPE;
             case "bert" -> WPM;
+            case "t5" -> UGM;
             case "rwkv" -> RWKV;
             default -> throw new TokenizerException("unsupported tokenizer model '" + name
-                    + "' (supported: llama, gpt2, gemma4, bert, rwkv)");
+                    + "' (supported: llama, gpt2, gemma4, bert, t5, rwkv)");
         };
     }
 }

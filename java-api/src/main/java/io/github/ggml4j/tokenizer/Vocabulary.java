@@ -41,11 +41,17 @@ import java.util.Objects;
  * @param stripAccents   WPM: drop combining marks after canonical decomposition
  * @param modelName      {@code general.name} ("" if absent): llama.cpp keys some token flags on it (Phi-3)
  * @param architecture   {@code general.architecture} ("" if absent), likewise
+ * @param removeExtraWhitespaces UGM: collapse runs of spaces into one and drop leading and trailing ones
+ *                       ({@code tokenizer.ggml.remove_extra_whitespaces})
+ * @param precompiledCharsmap UGM: SentencePiece's normalization rules ({@code tokenizer.ggml.precompiled_charsmap}:
+ *                       a little-endian u32 size, a double-array trie of that many bytes, then NUL-terminated
+ *                       replacement strings); empty if absent
  */
 public record Vocabulary(TokenizerModel model, String preTokenizer, List<String> tokens, float[] scores,
                          List<TokenType> tokenTypes, List<String> merges, SpecialTokens specialTokens,
                          boolean addBos, boolean addEos, boolean addSpacePrefix, boolean lowercase,
-                         boolean stripAccents, String modelName, String architecture) {
+                         boolean stripAccents, String modelName, String architecture,
+                         boolean removeExtraWhitespaces, byte[] precompiledCharsmap) {
 
     public Vocabulary {
         Objects.requireNonNull(model, "model");
@@ -57,6 +63,10 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
         Objects.requireNonNull(specialTokens, "specialTokens");
         Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(architecture, "architecture");
+        Objects.requireNonNull(precompiledCharsmap, "precompiledCharsmap");
+        if (precompiledCharsmap.length > 0) {
+            UgmCharsmap.check(precompiledCharsmap);
+        }
         int n = tokens.size();
         if (n == 0) {
             throw new TokenizerException("vocabulary has no tokens");
@@ -110,6 +120,7 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
         scores = scores.clone();
         tokenTypes = List.copyOf(tokenTypes);
         merges = List.copyOf(merges);
+        precompiledCharsmap = precompiledCharsmap.clone();
     }
 
     /** Number of tokens. */
@@ -123,6 +134,12 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
         return scores.clone();
     }
 
+    /** A copy of the precompiled charsmap (empty if none). */
+    @Override
+    public byte[] precompiledCharsmap() {
+        return precompiledCharsmap.clone();
+    }
+
     float score(int id) {
         return scores[id];
     }
@@ -134,13 +151,15 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
                 && merges.equals(v.merges) && specialTokens.equals(v.specialTokens) && addBos == v.addBos
                 && addEos == v.addEos && addSpacePrefix == v.addSpacePrefix && lowercase == v.lowercase
                 && stripAccents == v.stripAccents && modelName.equals(v.modelName)
-                && architecture.equals(v.architecture);
+                && architecture.equals(v.architecture) && removeExtraWhitespaces == v.removeExtraWhitespaces
+                && Arrays.equals(precompiledCharsmap, v.precompiledCharsmap);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(model, preTokenizer, tokens, Arrays.hashCode(scores), tokenTypes, merges, specialTokens,
-                addBos, addEos, addSpacePrefix, lowercase, stripAccents, modelName, architecture);
+                addBos, addEos, addSpacePrefix, lowercase, stripAccents, modelName, architecture,
+                removeExtraWhitespaces, Arrays.hashCode(precompiledCharsmap));
     }
 
     @Override
@@ -173,8 +192,8 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
     /**
      * Collects a vocabulary's parts; {@link #build()} fills in what was not set the way llama.cpp's loader
      * does for the model and pre-tokenizer: default special ids (1/2/0 for SPM, 11 for GPT-2 BPE, 101/102/100
-     * for BERT; a default outside the vocabulary means none), {@code addBos} (on for SPM, WPM and the Llama 3
-     * pre-tokenizer family; forced on for Gemma 4), {@code addSpacePrefix} (on for SPM), lowercase and
+     * for BERT, EOS 1 / UNK 2 / PAD 0 for UGM; a default outside the vocabulary means none), {@code addBos} (on for SPM, WPM and the Llama 3
+     * pre-tokenizer family; forced on for Gemma 4), {@code addEos} (on for UGM), {@code addSpacePrefix} (on for SPM), lowercase and
      * accent stripping (on; stripping follows lowercase).
      */
     public static final class Builder {
@@ -193,6 +212,8 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
         private Boolean stripAccents;
         private String modelName = "";
         private String architecture = "";
+        private boolean removeExtraWhitespaces;
+        private byte[] precompiledCharsmap = new byte[0];
 
         private Builder(String ggufModel, List<String> tokens) {
             this.ggufModel = Objects.requireNonNull(ggufModel, "ggufModel");
@@ -335,6 +356,18 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
             return this;
         }
 
+        /** UGM: {@code tokenizer.ggml.remove_extra_whitespaces}. */
+        public Builder removeExtraWhitespaces(boolean value) {
+            this.removeExtraWhitespaces = value;
+            return this;
+        }
+
+        /** UGM: {@code tokenizer.ggml.precompiled_charsmap}, checked when built. */
+        public Builder precompiledCharsmap(byte[] charsmap) {
+            this.precompiledCharsmap = charsmap.clone();
+            return this;
+        }
+
         private Builder id(int slot, int id) {
             ids[slot] = id;
             return this;
@@ -350,6 +383,7 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
             Arrays.fill(defaults, SpecialTokens.NONE);
             boolean bos = false;
             boolean spacePrefix = false;
+            boolean eos = false;
             String preName = pre;
             switch (model) {
                 case SPM -> {
@@ -358,6 +392,12 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
                     defaults[4] = 0;
                     bos = true;
                     spacePrefix = true;
+                }
+                case UGM -> {
+                    defaults[1] = 1;
+                    defaults[4] = 2;
+                    defaults[6] = 0;
+                    eos = true;
                 }
                 case RWKV -> {
                     // no default special tokens, no BOS, no space prefix (llama.cpp's loader)
@@ -396,14 +436,16 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
                 bos = true;
             }
             boolean lower = lowercase == null || lowercase;
+            eos = addEos != null ? addEos : eos && resolved[1] != SpecialTokens.NONE;
             SpecialTokens special = new SpecialTokens(resolved[0], resolved[1], resolved[2], resolved[3],
                     resolved[4], resolved[5], resolved[6], resolved[7], resolved[8], resolved[9], resolved[10],
                     resolved[11], resolved[12], resolved[13]);
             float[] s = scores != null ? scores : new float[n];
             List<TokenType> t = types != null ? types : Collections.nCopies(n, TokenType.NORMAL);
             return new Vocabulary(model, preName, tokens, s, t, merges, special, bos,
-                    addEos != null && addEos, addSpacePrefix != null ? addSpacePrefix : spacePrefix, lower,
-                    stripAccents != null ? stripAccents : lower, modelName, architecture);
+                    eos, addSpacePrefix != null ? addSpacePrefix : spacePrefix, lower,
+                    stripAccents != null ? stripAccents : lower, modelName, architecture, removeExtraWhitespaces,
+                    precompiledCharsmap);
         }
     }
 }

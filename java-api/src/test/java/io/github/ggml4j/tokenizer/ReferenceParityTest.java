@@ -32,12 +32,12 @@ class ReferenceParityTest {
 
     static {
         List<String> v = new ArrayList<>(LlamaCpp.VECTOR_VOCABS);
-        v.addAll(List.of("aquila", "baichuan", "gpt-neox"));
+        v.addAll(List.of("aquila", "baichuan", "gpt-neox", "nomic-bert-moe"));
         VOCABS = List.copyOf(v);
     }
 
     /** Also compared with special tokens not parsed (phi-3: rstrip flags; bert: [UNK] handling). */
-    static final java.util.Set<String> NO_PARSE_SPECIAL = java.util.Set.of("phi-3", "llama-bpe", "bert-bge");
+    static final java.util.Set<String> NO_PARSE_SPECIAL = java.util.Set.of("phi-3", "llama-bpe", "bert-bge", "nomic-bert-moe");
 
     /** Multilingual text, emoji, code and whitespace runs; the separator between them is a control token. */
     static final List<String> TEXTS = List.of(
@@ -114,7 +114,7 @@ class ReferenceParityTest {
     /**
      * One input per vocabulary: the texts above between control tokens, then text and special tokens
      * (control, user-defined, unknown) mixed with whitespace, then, except for SPM (whose llama.cpp
-     * tokenizer turns bad bytes into byte tokens), malformed UTF-8. Parsed with special tokens, and for
+     * tokenizer turns bad bytes into byte tokens) and UGM (whose normalizer reads raw bytes), malformed UTF-8. Parsed with special tokens, and for
      * some vocabularies also without.
      */
     @ParameterizedTest(name = "{0}")
@@ -126,7 +126,7 @@ class ReferenceParityTest {
         input.writeBytes(String.join(sep, TEXTS).getBytes(StandardCharsets.UTF_8));
         input.writeBytes(sep.getBytes(StandardCharsets.UTF_8));
         input.writeBytes(withSpecialTokens(t).getBytes(StandardCharsets.UTF_8));
-        if (t.model() != TokenizerModel.SPM) {
+        if (t.model() != TokenizerModel.SPM && t.model() != TokenizerModel.UGM) {
             input.writeBytes(MALFORMED);
         }
         byte[] bytes = input.toByteArray();

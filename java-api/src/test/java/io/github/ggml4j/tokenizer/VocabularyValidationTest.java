@@ -157,8 +157,8 @@ class VocabularyValidationTest {
 
     @Test
     void unsupportedModel() {
-        TokenizerException e = assertThrows(TokenizerException.class, () -> LlamaCpp.tokenizer("nomic-bert-moe"));
-        assertTrue(e.getMessage().contains("unsupported tokenizer model 't5'"), e.getMessage());
+        rejects("llama-spm", w -> w.set("tokenizer.ggml.model", new GgufValue.Str("plamo2")),
+                "unsupported tokenizer model 'plamo2'");
     }
 
     @Test
@@ -224,5 +224,43 @@ class VocabularyValidationTest {
     void unsupportedModelName() {
         TokenizerException e = assertThrows(TokenizerException.class, () -> Vocabulary.builder("plamo2", TINY));
         assertTrue(e.getMessage().contains("plamo2"), e.getMessage());
+    }
+
+    private static GgufArray bytes(GgufValueType type, int... values) {
+        List<GgufValue> v = new ArrayList<>();
+        for (int b : values) {
+            v.add(type == GgufValueType.UINT8 ? new GgufValue.UInt8(b & 0xFF) : new GgufValue.Int8((byte) b));
+        }
+        return GgufArray.of(type, v);
+    }
+
+    /** A T5 (UGM) charsmap must hold its size header and at least one byte of replacements after the array. */
+    @Test
+    void malformedPrecompiledCharsmapsAreRejected() {
+        for (GgufArray bad : List.of(bytes(GgufValueType.UINT8, 1, 0), bytes(GgufValueType.UINT8, 4, 0, 0, 0, 0, 0, 0, 0),
+                bytes(GgufValueType.INT8, -1, -1, -1, -1, 0))) {
+            TokenizerException e = assertThrows(TokenizerException.class, () -> loadEdited("llama-spm", w -> {
+                w.set("tokenizer.ggml.model", new GgufValue.Str("t5"));
+                w.set("tokenizer.ggml.precompiled_charsmap", bad);
+            }));
+            assertTrue(e.getMessage().contains("precompiled charsmap") || e.getMessage().contains("precompiled_charsmap"),
+                    e.getMessage());
+        }
+        TokenizerException e = assertThrows(TokenizerException.class, () -> loadEdited("llama-spm", w -> {
+            w.set("tokenizer.ggml.model", new GgufValue.Str("t5"));
+            w.set("tokenizer.ggml.precompiled_charsmap", GgufArray.ofFloats(1f, 2f, 3f, 4f, 5f));
+        }));
+        assertTrue(e.getMessage().contains("precompiled_charsmap"), e.getMessage());
+    }
+
+    /** A charsmap whose array sends a lookup outside itself fails the encode with a typed error, not a crash. */
+    @Test
+    void aCharsmapLookupOutsideTheArrayIsATypedError() {
+        // root BASE 0x7F: the first byte 'a' (0x61) leads to entry 0x1E, beyond the one-entry array
+        Tokenizer t = loadEdited("llama-spm", w -> {
+            w.set("tokenizer.ggml.model", new GgufValue.Str("t5"));
+            w.set("tokenizer.ggml.precompiled_charsmap", bytes(GgufValueType.UINT8, 4, 0, 0, 0, 0, 0xFC, 0x01, 0, 0));
+        });
+        assertThrows(TokenizerException.class, () -> t.encode("a", false, false));
     }
 }
