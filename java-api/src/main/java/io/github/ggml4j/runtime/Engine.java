@@ -51,11 +51,6 @@ public final class Engine implements AutoCloseable {
     private boolean closing;
     private boolean closed;
     private long steps;
-    private long callerSteps;
-    /** The loop thread waits for work (it is not between a wake-up and its next wait). */
-    private boolean loopIdle;
-    /** A caller thread runs steps itself, so the loop thread waits (see {@link #runHere}). */
-    private boolean borrowed;
 
     private Engine(LoadedModel model, EngineOptions options) {
         this.model = model;
@@ -117,7 +112,6 @@ public final class Engine implements AutoCloseable {
      */
     public float[][] decode(Sequence seq, int[] tokens, boolean allRows) {
         Request r = new Request(seq, tokens, allRows);
-        boolean here;
         lock.lock();
         try {
             if (closing) {
@@ -128,12 +122,9 @@ public final class Engine implements AutoCloseable {
             }
             seq.pending = r;
             pending.add(r);
-            here = claim(List.of(r));
+            wake.signalAll();
         } finally {
             lock.unlock();
-        }
-        if (here) {
-            runHere(List.of(r));
         }
         join(r.done);
         return r.rows;
@@ -148,7 +139,6 @@ public final class Engine implements AutoCloseable {
             throw new IllegalArgumentException(seqs.size() + " sequences but " + tokens.size() + " token arrays");
         }
         List<Request> requests = new ArrayList<>();
-        boolean here;
         lock.lock();
         try {
             if (closing) {
@@ -164,12 +154,9 @@ public final class Engine implements AutoCloseable {
                 pending.add(r);
                 requests.add(r);
             }
-            here = claim(requests);
+            wake.signalAll();
         } finally {
             lock.unlock();
-        }
-        if (here) {
-            runHere(requests);
         }
         RuntimeException first = null;
         for (Request r : requests) {
@@ -292,18 +279,14 @@ public final class Engine implements AutoCloseable {
         return memory;
     }
 
-    /**
-     * Cells in use, sequences alive and cached, steps run (of which on a caller's thread), tokens reused, graphs
-     * built and reused.
-     */
-    public record Stats(int usedCells, int cells, int sequences, int cachedPrompts, long steps, long callerSteps,
-                        long reusedTokens, int graphBuilds, int graphReuses, long memoryBytes, long computeBytes) {
+    /** Cells in use, sequences alive and cached, steps run, tokens reused, graphs built and reused. */
+    public record Stats(int usedCells, int cells, int sequences, int cachedPrompts, long steps, long reusedTokens,
+                        int graphBuilds, int graphReuses, long memoryBytes, long computeBytes) {
     }
 
     public Stats stats() {
         return call(() -> new Stats(memory.usedCells(), memory.capacity(), sequences.live(),
-                sequences.cached(), steps, callerSteps, sequences.reusedTokens(), compute.graphBuilds(),
-                compute.graphReuses(),
+                sequences.cached(), steps, sequences.reusedTokens(), compute.graphBuilds(), compute.graphReuses(),
                 memory.nativeBytes(), compute.computeBytes()));
     }
 
@@ -333,11 +316,9 @@ public final class Engine implements AutoCloseable {
                 List<FutureTask<?>> tasks = new ArrayList<>();
                 lock.lock();
                 try {
-                    while (borrowed || (!closing && controls.isEmpty() && !runnable())) {
-                        loopIdle = true;
+                    while (!closing && controls.isEmpty() && !runnable()) {
                         wake.awaitUninterruptibly();
                     }
-                    loopIdle = false;
                     if (closing) {
                         break;
                     }
@@ -356,69 +337,6 @@ public final class Engine implements AutoCloseable {
             throw t;
         } finally {
             failAll(new ResourceClosedException("the model is closed"));
-        }
-    }
-
-    /**
-     * Lets the calling thread run the steps of its own requests (lock held): only when the loop thread is idle
-     * and nothing else is waiting or was in the last step, so no batching is lost. A single generating session
-     * then computes on its own thread, as llama.cpp does, instead of handing each token to the loop thread and
-     * back (two thread wake-ups a token). A virtual thread runs them too: the step pins its carrier, but only
-     * while it is the only one with work, and it hands over after the step in which another arrives.
-     * Otherwise wakes the loop thread.
-     */
-    private boolean claim(List<Request> mine) {
-        boolean here = loopIdle && !borrowed && controls.isEmpty() && onlyMine(mine);
-        if (here) {
-            borrowed = true;
-        } else {
-            wake.signalAll();
-        }
-        return here;
-    }
-
-    /** Whether the pending requests and the last step's sequences are all of {@code mine}. */
-    private boolean onlyMine(List<Request> mine) {
-        for (Request r : pending) {
-            if (!mine.contains(r)) {
-                return false;
-            }
-        }
-        for (Sequence s : lastStep) {
-            if (mine.stream().noneMatch(r -> r.seq == s)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Runs steps on the calling thread until its requests are done, or until other work arrives, memory is full
-     * or the engine closes: then the loop thread takes over what is left.
-     */
-    private void runHere(List<Request> mine) {
-        boolean more = true;
-        try {
-            while (more) {
-                dropCancelled();
-                long before = steps;
-                step();
-                callerSteps += steps - before;
-                lock.lock();
-                try {
-                    more = !closing && controls.isEmpty() && !pending.isEmpty() && runnable() && onlyMine(mine);
-                } finally {
-                    lock.unlock();
-                }
-            }
-        } finally {
-            lock.lock();
-            try {
-                borrowed = false;
-                wake.signalAll();
-            } finally {
-                lock.unlock();
-            }
         }
     }
 
