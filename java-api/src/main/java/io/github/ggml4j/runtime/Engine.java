@@ -47,14 +47,16 @@ public final class Engine implements AutoCloseable {
     private final Sequences sequences;
     private final StepPlanner planner;
     private final Thread thread;
+    private final Engine computeHost;
     private Set<Sequence> lastStep = Set.of();
     private boolean closing;
     private boolean closed;
     private long steps;
 
-    private Engine(LoadedModel model, EngineOptions options) {
+    private Engine(LoadedModel model, EngineOptions options, Engine computeHost) {
         this.model = model;
         this.options = options;
+        this.computeHost = computeHost;
         this.compute = new Compute(model, options);
         this.memory = compute.memory();
         this.batch = new Batch(options.ubatchSize());
@@ -66,8 +68,22 @@ public final class Engine implements AutoCloseable {
 
     /** Starts the engine of a loaded model. */
     public static Engine start(LoadedModel model, EngineOptions options) {
+        return start(model, options, null);
+    }
+
+    /**
+     * Starts an engine whose graphs run on {@code computeHost}'s thread (between that engine's steps): the
+     * encoder of an encoder–decoder. With OpenMP every thread that computes has its own pool of workers, and
+     * once a process has more of them than CPUs libgomp stops spinning at its barriers and sleeps in the
+     * kernel at each one, which made T5 decode at half of llama.cpp's speed.
+     */
+    public static Engine startSharingThreads(LoadedModel model, EngineOptions options, Engine computeHost) {
+        return start(model, options, java.util.Objects.requireNonNull(computeHost, "computeHost"));
+    }
+
+    private static Engine start(LoadedModel model, EngineOptions options, Engine computeHost) {
         MemoryBudget.check(model, options);
-        Engine e = new Engine(model, options);
+        Engine e = new Engine(model, options, computeHost);
         HParams hp = model.hparams();
         long bytes = e.memory.nativeBytes();
         LOG.log(System.Logger.Level.INFO, "ggml4j: " + hp.arch() + " engine: " + e.memory.capacity() + " cells, "
@@ -438,7 +454,15 @@ public final class Engine implements AutoCloseable {
             return;
         }
         try {
-            compute.run(batch, slots);
+            if (computeHost == null) {
+                compute.run(batch, slots);
+            } else {
+                Memory.Slots placed = slots;
+                computeHost.call(() -> {
+                    compute.run(batch, placed);
+                    return null;
+                });
+            }
         } catch (CancelledException e) {
             memory.rollback(slots);
             endStep(false);

@@ -19,11 +19,13 @@ import java.util.regex.Pattern;
  * in the same run (llama-bench cannot run an encoder–decoder in this tree: it never calls {@code llama_encode}).
  * Both encode the prompt, then decode greedily from the decoder start token with the same threads and flash
  * attention; llama-completion's figure is its "eval time" tokens per second (the decoder's steps after the
- * first), ggml4j's {@link Generation#generationTokensPerSecond()}. Not a unit test: timings depend on the machine.
+ * first), ggml4j's {@link Generation#generationTokensPerSecond()}, after {@code --warmup} untimed generations
+ * (until the JIT has compiled the step and sampling paths, a long-running JVM's steady state; llama-bench warms
+ * up too). Not a unit test: timings depend on the machine.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -Dggml4j.root=. -cp "tests/target/classes:tests/target/lib/*" \
- *     io.github.ggml4j.perf.T5Speed MODEL.gguf [--rounds 3] [--threads 2]
+ *     io.github.ggml4j.perf.T5Speed MODEL.gguf [--rounds 3] [--threads 2] [--fa on|off] [--warmup 10]
  * </pre>
  */
 public final class T5Speed {
@@ -39,18 +41,31 @@ public final class T5Speed {
         Path model = Path.of(args[0]);
         int rounds = 3;
         int threads = 2;
+        boolean flash = true;
+        int warmup = 10;
         for (int i = 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+                case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
+                case "--fa" -> flash = switch (args[i + 1]) {
+                    case "on" -> true;
+                    case "off" -> false;
+                    default -> throw new IllegalArgumentException("--fa takes on or off, not " + args[i + 1]);
+                };
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Path tool = NativeLoader.ensureLoaded().referenceBinDir().orElseThrow().resolve("llama-completion");
         double[] ours = new double[rounds];
         double[] theirs = new double[rounds];
-        try (Model m = Model.load(model, ModelOptions.defaults().withThreads(threads).withFlashAttention(true))) {
+        try (Model m = Model.load(model, ModelOptions.defaults().withThreads(threads).withFlashAttention(flash))) {
             int n = 64;
+            for (int r = 0; r < warmup; r++) { // the JIT compiles the sampling and step paths first
+                try (Session s = m.newSession()) {
+                    s.generate(PROMPT, GenerateOptions.greedy(n));
+                }
+            }
             for (int r = 0; r < rounds; r++) {
                 Generation g;
                 try (Session s = m.newSession()) {
@@ -58,7 +73,7 @@ public final class T5Speed {
                 }
                 ours[r] = g.generationTokensPerSecond();
                 Process p = new ProcessBuilder(List.of(tool.toString(), "-m", model.toString(), "-p", PROMPT, "-n",
-                        Integer.toString(n), "--temp", "0", "-t", Integer.toString(threads), "-fa", "on", "-no-cnv",
+                        Integer.toString(n), "--temp", "0", "-t", Integer.toString(threads), "-fa", flash ? "on" : "off", "-no-cnv",
                         "--no-warmup", "--ignore-eos")).redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 p.waitFor();

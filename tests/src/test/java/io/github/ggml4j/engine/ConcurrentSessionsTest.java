@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Many sessions of one model at once, batched by its engine (case 39): each session's greedy tokens and last
- * logits equal its run alone, whatever else shares the steps; cancelling one session leaves the others alone.
+ * logits equal its run alone, whatever else shares the steps, except that a few may part from it where two
+ * tokens are tied to rounding ({@link #assertNearTie}); cancelling one session leaves the others alone.
  */
 class ConcurrentSessionsTest {
 
@@ -79,6 +80,8 @@ class ConcurrentSessionsTest {
             }
         }
         double worst = 0;
+        List<int[]> nearTies = new ArrayList<>(); // {job, thread, index} of runs that went another way
+        List<Run[]> outs = new ArrayList<>();
         long t0;
         long steps;
         try (Model model = Model.load(file, engine())) {
@@ -103,9 +106,13 @@ class ConcurrentSessionsTest {
                 go.countDown();
                 for (int t = 0; t < THREADS; t++) {
                     Run[] out = futures.get(t).get(300, TimeUnit.SECONDS);
+                    outs.add(out);
                     for (int i = 0; i < SESSIONS_PER_THREAD; i++) {
                         int job = t * SESSIONS_PER_THREAD + i;
-                        assertArrayEquals(alone[job].tokens(), out[i].tokens(), "job " + job + " on thread " + t);
+                        if (!Arrays.equals(alone[job].tokens(), out[i].tokens())) {
+                            nearTies.add(new int[] {job, t, i});
+                            continue;
+                        }
                         double nmse = Errors.nmse(alone[job].lastLogits(), out[i].lastLogits());
                         worst = Math.max(worst, nmse);
                         assertTrue(nmse <= 1e-6, "job " + job + ": last logits NMSE " + nmse);
@@ -118,12 +125,50 @@ class ConcurrentSessionsTest {
             steps = st.steps();
             assertTrue(st.sequences() == 0, "every session's sequence is released: " + st);
             assertTrue(st.usedCells() == 0, "no cell is left in use: " + st);
+            assertTrue(nearTies.size() <= jobs / 32, nearTies.size() + " of " + jobs + " jobs generated "
+                    + "other tokens than alone");
+            for (int[] d : nearTies) {
+                assertNearTie(model, d[0], alone[d[0]].tokens(), outs.get(d[1])[d[2]].tokens());
+            }
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         int tokens = jobs * (N_PREDICT + 1);
         System.out.printf("%d sessions on %d threads: %d steps for %d decoded tokens (%.1f per step), %d ms, worst "
                 + "last-logits NMSE %.2e%n", jobs, THREADS, steps, tokens, (double) tokens / steps, ms, worst);
         assertTrue(steps < tokens / 2, "the engine batched the sessions' tokens: " + steps + " steps");
+    }
+
+    /**
+     * Batch shapes change which kernel a product takes (a row alone or in a tile), and so its last bits: where two
+     * candidates are nearly tied, a run in company may pick the other one. That is allowed only at such a tie:
+     * at the first token where the runs part, the two tokens' logits (as the run alone saw them) are within
+     * 1e-4 of the logits' spread.
+     */
+    static void assertNearTie(Model model, int job, int[] alone, int[] together) {
+        int d = 0;
+        while (d < alone.length && d < together.length && alone[d] == together[d]) {
+            d++;
+        }
+        assertTrue(d < alone.length && d < together.length, "job " + job + ": runs of different lengths");
+        int[] p = prompt(job);
+        int[] context = Arrays.copyOf(p, p.length + d);
+        System.arraycopy(alone, 0, context, p.length, d);
+        float[] logits;
+        try (Session s = model.newSession(SessionOptions.defaults().withContextSize(256))) {
+            s.evaluate(context);
+            logits = s.logits();
+        }
+        float min = Float.MAX_VALUE;
+        float max = -Float.MAX_VALUE;
+        for (float x : logits) {
+            min = Math.min(min, x);
+            max = Math.max(max, x);
+        }
+        double gap = Math.abs(logits[alone[d]] - logits[together[d]]);
+        System.out.printf("job %d parted at token %d of %d: %d or %d, logits %.7f and %.7f (spread %.3f)%n", job, d,
+                alone.length, alone[d], together[d], logits[alone[d]], logits[together[d]], max - min);
+        assertTrue(gap <= 1e-4 * (max - min), "job " + job + " parted from its run alone at token " + d + " ("
+                + alone[d] + " alone, " + together[d] + " in company) where the logits differ by " + gap);
     }
 
     static <T> CompletableFuture<T> async(java.util.function.Supplier<T> work) {
