@@ -18,8 +18,8 @@ public final class EncoderDecoderPrompts {
 
     /**
      * Starts the encoder of an encoder–decoder model: a second engine over the same weights (the encoder's
-     * recipe, no cache), with the decoder's threads, flash attention and micro-batch, computing on the
-     * decoder engine's thread (so that the process keeps one pool of CPU workers).
+     * recipe, no cache), with the decoder's threads, flash attention and micro-batch. When both engines'
+     * threads do not fit in the CPUs it computes on another engine's thread ({@link ComputeHosts}).
      *
      * @throws io.github.ggml4j.ModelException if the model has no encoder
      */
@@ -27,9 +27,8 @@ public final class EncoderDecoderPrompts {
         EngineOptions decoder = decoderEngine.options();
         Recipe<Object> enc = model.encoderDecoder().orElseThrow(() ->
                 new io.github.ggml4j.ModelException(model.hparams().arch() + " has no encoder")).encoder();
-        return Engine.startSharingThreads(model.view(enc), new EngineOptions(decoder.ubatchSize(),
-                decoder.ubatchSize(), decoder.threads(), decoder.flashAttention(), decoder.kvType(), 0, 0, false),
-                decoderEngine);
+        return Engine.start(model.view(enc), new EngineOptions(decoder.ubatchSize(), decoder.ubatchSize(),
+                decoder.threads(), decoder.flashAttention(), decoder.kvType(), 0, 0, false));
     }
 
     /** Whether the engine's model is an encoder–decoder. */

@@ -47,16 +47,16 @@ public final class Engine implements AutoCloseable {
     private final Sequences sequences;
     private final StepPlanner planner;
     private final Thread thread;
-    private final Engine computeHost;
+    /** The engine on whose thread this one's graphs run, or null for its own ({@link ComputeHosts}). */
+    private volatile Engine computeHost;
     private Set<Sequence> lastStep = Set.of();
     private boolean closing;
     private boolean closed;
     private long steps;
 
-    private Engine(LoadedModel model, EngineOptions options, Engine computeHost) {
+    private Engine(LoadedModel model, EngineOptions options) {
         this.model = model;
         this.options = options;
-        this.computeHost = computeHost;
         this.compute = new Compute(model, options);
         this.memory = compute.memory();
         this.batch = new Batch(options.ubatchSize());
@@ -68,26 +68,14 @@ public final class Engine implements AutoCloseable {
 
     /** Starts the engine of a loaded model. */
     public static Engine start(LoadedModel model, EngineOptions options) {
-        return start(model, options, null);
-    }
-
-    /**
-     * Starts an engine whose graphs run on {@code computeHost}'s thread (between that engine's steps): the
-     * encoder of an encoder–decoder. With OpenMP every thread that computes has its own pool of workers, and
-     * once a process has more of them than CPUs libgomp stops spinning at its barriers and sleeps in the
-     * kernel at each one, which made T5 decode at half of llama.cpp's speed.
-     */
-    public static Engine startSharingThreads(LoadedModel model, EngineOptions options, Engine computeHost) {
-        return start(model, options, java.util.Objects.requireNonNull(computeHost, "computeHost"));
-    }
-
-    private static Engine start(LoadedModel model, EngineOptions options, Engine computeHost) {
         MemoryBudget.check(model, options);
-        Engine e = new Engine(model, options, computeHost);
+        Engine e = new Engine(model, options);
+        e.computeHost = ComputeHosts.join(e, options.threads(), Runtime.getRuntime().availableProcessors());
         HParams hp = model.hparams();
         long bytes = e.memory.nativeBytes();
         LOG.log(System.Logger.Level.INFO, "ggml4j: " + hp.arch() + " engine: " + e.memory.capacity() + " cells, "
-                + (bytes >> 20) + " MiB, " + e.memory.summary() + ", " + options.threads() + " threads");
+                + (bytes >> 20) + " MiB, " + e.memory.summary() + ", " + options.threads() + " threads"
+                + (e.computeHost != null ? " (computing on another model's engine thread: the CPUs are taken)" : ""));
         return e;
     }
 
@@ -324,6 +312,38 @@ public final class Engine implements AutoCloseable {
         return new NativeException("engine failure: " + t, 0);
     }
 
+    /** Whether this engine's graphs run on its own thread (not on another engine's, see {@link ComputeHosts}). */
+    public boolean computesOnOwnThread() {
+        return computeHost == null;
+    }
+
+    /** Moves this engine's computing to {@code host}'s thread, or back to its own (null). */
+    void computeOn(Engine host) {
+        computeHost = host;
+    }
+
+    /** Runs the placed batch's graph, on this thread or on the host's (a host that closes meanwhile hands over). */
+    private void computeStep(Memory.Slots slots) {
+        while (true) {
+            Engine host = computeHost;
+            if (host == null) {
+                compute.run(batch, slots);
+                return;
+            }
+            try {
+                host.call(() -> {
+                    compute.run(batch, slots);
+                    return null;
+                });
+                return;
+            } catch (ResourceClosedException e) {
+                if (computeHost == host) {
+                    throw e; // the host did not hand over: not a host closing
+                }
+            }
+        }
+    }
+
     // ---- the decode loop ------------------------------------------------------------------------------------
 
     private void loop() {
@@ -454,15 +474,7 @@ public final class Engine implements AutoCloseable {
             return;
         }
         try {
-            if (computeHost == null) {
-                compute.run(batch, slots);
-            } else {
-                Memory.Slots placed = slots;
-                computeHost.call(() -> {
-                    compute.run(batch, placed);
-                    return null;
-                });
-            }
+            computeStep(slots);
         } catch (CancelledException e) {
             memory.rollback(slots);
             endStep(false);
@@ -617,6 +629,7 @@ public final class Engine implements AutoCloseable {
                 return;
             }
             closed = true;
+            ComputeHosts.leave(this); // guests move before this engine stops taking their calls
             closing = true;
             compute.requestCancel();
             wake.signalAll();

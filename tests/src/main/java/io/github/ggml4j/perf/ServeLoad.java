@@ -121,7 +121,14 @@ public final class ServeLoad {
             List<String> seq = prompts.subList(0, Math.min(sequential, prompts.size()));
             run("ggml4j serve", "warm-up", ours, http, warm, concurrency, maxTokens);
             run("llama-server", "warm-up", theirs, http, warm, concurrency, maxTokens);
+            io.github.ggml4j.runtime.Engine engine = io.github.ggml4j.runtime.ModelAccess.get().engine(model);
+            io.github.ggml4j.runtime.Engine.Stats before = engine.stats();
             res[0] = run("ggml4j serve", concurrency + " concurrent", ours, http, prompts, concurrency, maxTokens);
+            io.github.ggml4j.runtime.Engine.Stats after = engine.stats();
+            long steps = after.steps() - before.steps();
+            System.out.printf(Locale.ROOT, "ggml4j engine: %d steps for %d requests (%.1f generated tokens a step), "
+                    + "%d graphs built, %d reused%n", steps, prompts.size(), (double) res[0].tokens() / steps,
+                    after.graphBuilds() - before.graphBuilds(), after.graphReuses() - before.graphReuses());
             res[2] = run("llama-server", concurrency + " concurrent", theirs, http, prompts, concurrency, maxTokens);
             res[1] = run("ggml4j serve", "1 sequential", ours, http, seq, 1, maxTokens);
             res[3] = run("llama-server", "1 sequential", theirs, http, seq, 1, maxTokens);
