@@ -89,11 +89,15 @@ class BeamSearchExhaustiveTest {
                 assertArrayEquals(best, g.tokens(), "beam " + Arrays.toString(g.tokens()) + " vs exhaustive "
                         + Arrays.toString(best) + " (" + bestScore + ")");
             }
-            // and greedy, a beam of one, is no better than the exhaustive best
+            // and greedy, a beam of one, is no better than the exhaustive best: up to float rounding, since the
+            // same tokens in other KV cells are summed in other SIMD lanes (scores differ by ~1e-9 then)
             try (Session s = m.newSession()) {
                 Generation g = s.beamSearch(prompt, new BeamOptions(1, LENGTH, 0, false));
                 assertEquals(LENGTH, g.tokens().length);
-                assertTrue(score(m, prompt, g.tokens()) <= bestScore + 1e-9);
+                double greedy = score(m, prompt, g.tokens());
+                assertTrue(greedy <= bestScore + 1e-6 * Math.max(1, Math.abs(bestScore)), "greedy "
+                        + Arrays.toString(g.tokens()) + " scores " + greedy + ", above the exhaustive best "
+                        + Arrays.toString(best) + " (" + bestScore + ")");
             }
         }
     }
