@@ -22,21 +22,22 @@ final class ComputeHosts {
     }
 
     /**
-     * Registers a new engine: returns the host it computes on, or null when it computes on its own thread (it
-     * fits in the CPUs next to the engines already computing on theirs).
+     * Registers a new engine: it computes on its own thread when it fits in the CPUs next to the engines already
+     * computing on theirs, else on the first of them (set here, under the lock that hand-overs take too).
      */
-    static synchronized Engine join(Engine engine, int threads, int cpus) {
+    static synchronized void join(Engine engine, int threads, int cpus) {
         int used = 0;
         for (Engine host : HOSTS.keySet()) {
             used += host.options().threads();
         }
         if (HOSTS.isEmpty() || used + threads <= cpus) {
             HOSTS.put(engine, new ArrayList<>());
-            return null;
+            engine.computeOn(null);
+            return;
         }
         Engine host = HOSTS.keySet().iterator().next();
         HOSTS.get(host).add(engine);
-        return host;
+        engine.computeOn(host);
     }
 
     /**
@@ -60,10 +61,5 @@ final class ComputeHosts {
         for (Engine g : guests) {
             g.computeOn(heir);
         }
-    }
-
-    /** Engines computing on their own thread now (for tests). */
-    static synchronized int hosts() {
-        return HOSTS.size();
     }
 }

@@ -70,7 +70,7 @@ public final class Engine implements AutoCloseable {
     public static Engine start(LoadedModel model, EngineOptions options) {
         MemoryBudget.check(model, options);
         Engine e = new Engine(model, options);
-        e.computeHost = ComputeHosts.join(e, options.threads(), Runtime.getRuntime().availableProcessors());
+        ComputeHosts.join(e, options.threads(), Runtime.getRuntime().availableProcessors());
         HParams hp = model.hparams();
         long bytes = e.memory.nativeBytes();
         LOG.log(System.Logger.Level.INFO, "ggml4j: " + hp.arch() + " engine: " + e.memory.capacity() + " cells, "
