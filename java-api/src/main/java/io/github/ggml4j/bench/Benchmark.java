@@ -61,6 +61,7 @@ public final class Benchmark {
     }
 
     private static final int WARM_TOKENS = 1024;
+    private static final int WARM_PROMPT_TOKENS = 8192;
     private static final long WARM_NANOS = 3_000_000_000L;
 
     private static BenchResult prompt(Model model, BenchOptions o) {
@@ -70,8 +71,11 @@ public final class Benchmark {
         int bos = model.beginOfSequenceToken();
         double[] rates = new double[o.repetitions()];
         try (Session s = model.newSession(session(o, o.depth() + n))) {
-            // warm-up: one untimed repetition, as a JVM benchmark needs (llama-bench runs one decode; here the
-            // decode path's Java code must also reach the JIT's optimized tier before it is measured)
+            // untimed warm-up repetitions (r < 0), at least one, until WARM_PROMPT_TOKENS or WARM_NANOS: llama-bench
+            // runs one; here the input-filling loops (a mask of n x n cells a step) must also reach the JIT's
+            // optimizing tier first, which one repetition of a small model's prompt does not give them
+            long warmStart = System.nanoTime();
+            int warmTokens = 0;
             for (int r = -1; r < o.repetitions(); r++) {
                 s.clear();
                 prefill(s, o.depth(), random, vocab, bos);
@@ -80,6 +84,11 @@ public final class Benchmark {
                 s.evaluate(tokens);
                 if (r >= 0) {
                     rates[r] = n * 1e9 / (System.nanoTime() - t0);
+                } else {
+                    warmTokens += n;
+                    if (warmTokens < WARM_PROMPT_TOKENS && System.nanoTime() - warmStart < WARM_NANOS) {
+                        r--; // another warm-up repetition
+                    }
                 }
             }
         }
