@@ -4,8 +4,8 @@ import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.gguf.GgufFile;
 import io.github.ggml4j.gguf.GgufWriter;
 import io.github.ggml4j.testing.SyntheticTensors.Kind;
+import io.github.ggml4j.testing.SyntheticTensors.Tensor;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -125,9 +125,6 @@ public record SyntheticDecoder(String arch, int nEmbd, int nLayer, int nHead, in
         }
     }
 
-    private record Tensor(String name, GgmlType type, long[] shape, Kind kind) {
-    }
-
     private List<Tensor> tensors(long nVocab) {
         long kv = (long) (nEmbd / nHead) * nHeadKv;
         long qkv = nEmbd + 2 * kv;
@@ -209,14 +206,8 @@ public record SyntheticDecoder(String arch, int nEmbd, int nLayer, int nHead, in
             g.putFloat32(a + "rope.freq_base", 10000f);
         }
         GgufWriter w = g.writer();
-        for (Tensor t : tensors(nVocab())) {
-            w.addTensor(t.name(), t.type(), t.shape(), out -> stream(t, out));
-        }
+        SyntheticTensors.addAll(w, tensors(nVocab()), seed, std, 0.05);
         return w;
-    }
-
-    private void stream(Tensor t, java.nio.channels.WritableByteChannel out) throws IOException {
-        SyntheticTensors.stream(out, seed, t.name(), t.type(), t.shape(), t.kind(), std, 0.05);
     }
 
     /** Writes the model (atomically) to {@code target}. */

@@ -1,6 +1,7 @@
 package io.github.ggml4j.testing;
 
 import io.github.ggml4j.gguf.GgmlType;
+import io.github.ggml4j.gguf.GgufWriter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +10,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -20,6 +22,10 @@ public final class SyntheticTensors {
 
     /** What a tensor holds: a matrix (normal noise), a norm weight (around 1) or a bias (around 0). */
     public enum Kind { MATRIX, NORM, BIAS }
+
+    /** A tensor of a synthetic model: name, storage type, ggml shape (row length first) and how it is drawn. */
+    public record Tensor(String name, GgmlType type, long[] shape, Kind kind) {
+    }
 
     private static final long CHUNK_VALUES = 1 << 20;
 
@@ -54,6 +60,14 @@ public final class SyntheticTensors {
             while (b.hasRemaining()) {
                 out.write(b);
             }
+        }
+    }
+
+    /** Adds each tensor to {@code w}, drawn by {@link #stream} when the writer writes it. */
+    public static void addAll(GgufWriter w, List<Tensor> tensors, long seed, double std, double biasStd) {
+        for (Tensor t : tensors) {
+            w.addTensor(t.name(), t.type(), t.shape(),
+                    out -> stream(out, seed, t.name(), t.type(), t.shape(), t.kind(), std, biasStd));
         }
     }
 
