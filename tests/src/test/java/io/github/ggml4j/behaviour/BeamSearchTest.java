@@ -10,6 +10,7 @@ import io.github.ggml4j.session.Generation;
 import io.github.ggml4j.session.Session;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import io.github.ggml4j.testing.LogSoftmax;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -48,16 +49,7 @@ class BeamSearchTest {
             float[][] rows = s.evaluateAll(all);
             double sum = 0;
             for (int i = 0; i < continuation.length; i++) {
-                float[] l = rows[prompt.length - 1 + i];
-                double max = Double.NEGATIVE_INFINITY;
-                for (float v : l) {
-                    max = Math.max(max, v);
-                }
-                double z = 0;
-                for (float v : l) {
-                    z += Math.exp(v - max);
-                }
-                sum += l[continuation[i]] - max - Math.log(z);
+                sum += LogSoftmax.of(rows[prompt.length - 1 + i], continuation[i]);
             }
             return sum;
         }

@@ -9,6 +9,7 @@ import io.github.ggml4j.session.BeamOptions;
 import io.github.ggml4j.session.GenerateOptions;
 import io.github.ggml4j.session.Generation;
 import io.github.ggml4j.session.Session;
+import io.github.ggml4j.testing.LogSoftmax;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,16 +54,7 @@ class T5SessionTest {
             rows.addAll(Arrays.asList(s.evaluateAll(Arrays.copyOf(continuation, continuation.length - 1))));
             double sum = 0;
             for (int i = 0; i < continuation.length; i++) {
-                float[] l = rows.get(i);
-                double max = Double.NEGATIVE_INFINITY;
-                for (float v : l) {
-                    max = Math.max(max, v);
-                }
-                double z = 0;
-                for (float v : l) {
-                    z += Math.exp(v - max);
-                }
-                sum += l[continuation[i]] - max - Math.log(z);
+                sum += LogSoftmax.of(rows.get(i), continuation[i]);
             }
             return sum;
         }
