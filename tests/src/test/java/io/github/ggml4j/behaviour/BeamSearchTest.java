@@ -8,9 +8,9 @@ import io.github.ggml4j.session.BeamOptions;
 import io.github.ggml4j.session.GenerateOptions;
 import io.github.ggml4j.session.Generation;
 import io.github.ggml4j.session.Session;
+import io.github.ggml4j.testing.LogSoftmax;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import io.github.ggml4j.testing.LogSoftmax;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
