@@ -232,7 +232,7 @@ public final class Model implements AutoCloseable {
     /** An encoder–decoder's encoder engine over the same weights, started on first use. */
     private synchronized Engine encoderEngine() {
         if (encoderEngine == null) {
-            encoderEngine = EncoderDecoderPrompts.startEncoder(loaded, engine());
+            encoderEngine = EncoderDecoderPrompts.startEncoder(loaded, engine().options());
         }
         return encoderEngine;
     }

@@ -23,8 +23,7 @@ public final class EncoderDecoderPrompts {
      *
      * @throws io.github.ggml4j.ModelException if the model has no encoder
      */
-    public static Engine startEncoder(LoadedModel model, Engine decoderEngine) {
-        EngineOptions decoder = decoderEngine.options();
+    public static Engine startEncoder(LoadedModel model, EngineOptions decoder) {
         Recipe<Object> enc = model.encoderDecoder().orElseThrow(() ->
                 new io.github.ggml4j.ModelException(model.hparams().arch() + " has no encoder")).encoder();
         return Engine.start(model.view(enc), new EngineOptions(decoder.ubatchSize(), decoder.ubatchSize(),

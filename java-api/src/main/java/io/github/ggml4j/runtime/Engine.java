@@ -75,7 +75,7 @@ public final class Engine implements AutoCloseable {
         long bytes = e.memory.nativeBytes();
         LOG.log(System.Logger.Level.INFO, "ggml4j: " + hp.arch() + " engine: " + e.memory.capacity() + " cells, "
                 + (bytes >> 20) + " MiB, " + e.memory.summary() + ", " + options.threads() + " threads"
-                + (e.computeHost != null ? " (computing on another model's engine thread: the CPUs are taken)" : ""));
+                + (e.computeHost != null ? " (computing on another engine's thread: the CPUs are taken)" : ""));
         return e;
     }
 

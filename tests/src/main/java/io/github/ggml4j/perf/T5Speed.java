@@ -73,8 +73,8 @@ public final class T5Speed {
                 }
                 ours[r] = g.generationTokensPerSecond();
                 Process p = new ProcessBuilder(List.of(tool.toString(), "-m", model.toString(), "-p", PROMPT, "-n",
-                        Integer.toString(n), "--temp", "0", "-t", Integer.toString(threads), "-fa", flash ? "on" : "off", "-no-cnv",
-                        "--no-warmup", "--ignore-eos")).redirectErrorStream(true).start();
+                        Integer.toString(n), "--temp", "0", "-t", Integer.toString(threads), "-fa", flash ? "on" : "off",
+                        "-no-cnv", "--no-warmup", "--ignore-eos")).redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 p.waitFor();
                 Matcher mt = EVAL.matcher(out);
