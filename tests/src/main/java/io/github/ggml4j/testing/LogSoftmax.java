@@ -1,6 +1,9 @@
 package io.github.ggml4j.testing;
 
-/** Log-probabilities from logits, in float64 (the reference the beam-search tests score sequences with). */
+/**
+ * Log-probabilities from logits, in float64: the tests' reference for scores and log-probs, written apart from
+ * the session's own {@code LogProbs} on purpose (a test must not check the code under test against itself).
+ */
 public final class LogSoftmax {
 
     private LogSoftmax() {
