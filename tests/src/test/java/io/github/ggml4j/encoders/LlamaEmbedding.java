@@ -19,9 +19,12 @@ final class LlamaEmbedding {
      * @param texts the texts, one per line (a reranker's pairs as {@code query\tdocument})
      * @param rows  the rows expected; a run whose output stops short (llama.cpp's asynchronous logger) is repeated
      */
+    static final int ATTEMPTS = 8;
+
     static float[][] run(Path model, List<String> texts, boolean flashAttention, int rows) {
         List<float[]> out = List.of();
-        for (int attempt = 0; attempt < 3 && !complete(out, rows); attempt++) {
+        // up to 8 runs: a fast machine once lost the last rows three runs in a row
+        for (int attempt = 0; attempt < ATTEMPTS && !complete(out, rows); attempt++) {
             ReferenceTool.Output o = ReferenceTool.check(300, "llama-embedding", "-m", model.toString(),
                     "-p", String.join("\n", texts), "--embd-normalize", "-1", "--embd-output-format", "raw",
                     "-t", "2", "-fa", flashAttention ? "on" : "off", "-c", "2048", "-b", "2048", "-ub", "2048");
@@ -29,7 +32,7 @@ final class LlamaEmbedding {
         }
         if (!complete(out, rows)) {
             throw new AssertionError("llama-embedding printed " + out.size() + " rows (expected " + rows
-                    + ") or rows of different widths, three times");
+                    + ") or rows of different widths, " + ATTEMPTS + " times");
         }
         return out.toArray(float[][]::new);
     }

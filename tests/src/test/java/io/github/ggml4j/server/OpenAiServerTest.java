@@ -3,7 +3,10 @@ package io.github.ggml4j.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.ggml4j.chat.ChatMessage;
 import io.github.ggml4j.chat.ChatTemplate;
+import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.model.ModelOptions;
+import io.github.ggml4j.parity.Parity;
 import io.github.ggml4j.runtime.Engine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,6 +17,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -266,8 +270,13 @@ class OpenAiServerTest {
 
     @Test
     void aNonStreamingClientThatDisconnectsIsNoticedByTheHeartbeat() throws Exception {
-        try (OpenAiServer one = OpenAiServer.start(model, template, ServerFixture.options().withParallel(1)
-                .withQueueSize(0).withSlotContext(4000).withMaxTokens(3900))) {
+        // a model slow enough that 3900 tokens outlast the first heartbeat (1 s) on any machine: the tiny test
+        // model once wrote all of them in less on a fast one
+        Path slowFile = Parity.LLAMA_512.withTypes(GgmlType.F32).cached();
+        try (Model slow = Model.load(slowFile, ModelOptions.defaults().withThreads(2).withContextSize(4096)
+                .withCachedPrompts(0).withFlashAttention(false));
+             OpenAiServer one = OpenAiServer.start(slow, ChatTemplate.forModel(slow), ServerFixture.options()
+                     .withParallel(1).withQueueSize(0).withSlotContext(4000).withMaxTokens(3900))) {
             String body = completionBody("Tell me an endless story", 3900, false);
             try (Socket s = new Socket("127.0.0.1", one.port())) {
                 OutputStream out = s.getOutputStream();
@@ -286,7 +295,16 @@ class OpenAiServerTest {
                 Thread.sleep(10);
             }
             assertEquals(1, one.disconnects(), "the server noticed the client leave before the answer was done");
-            awaitIdle();
+            Engine.Stats st = ServerFixture.stats(slow);
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                 (st.sequences() != 0 || st.usedCells() != 0 || one.activeRequests() != 0)
+                         && System.nanoTime() < end; ) {
+                Thread.sleep(10);
+                st = ServerFixture.stats(slow);
+            }
+            assertEquals(0, st.sequences(), "the left request's session is closed: " + st);
+            assertEquals(0, st.usedCells(), "its cells are free: " + st);
+            assertEquals(0, one.activeRequests());
         }
     }
 
