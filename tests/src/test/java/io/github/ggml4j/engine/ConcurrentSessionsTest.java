@@ -59,6 +59,10 @@ class ConcurrentSessionsTest {
     record Run(int[] tokens, float[] lastLogits) {
     }
 
+    /** A job whose run in company generated other tokens than its run alone. */
+    record Parted(int job, int[] tokens) {
+    }
+
     /** The prompt but its last token, then generation from that token; the logits after the last evaluated token. */
     static Run run(Model model, int job) {
         int[] p = prompt(job);
@@ -80,8 +84,7 @@ class ConcurrentSessionsTest {
             }
         }
         double worst = 0;
-        List<int[]> nearTies = new ArrayList<>(); // {job, thread, index} of runs that went another way
-        List<Run[]> outs = new ArrayList<>();
+        List<Parted> nearTies = new ArrayList<>(); // the runs that went another way than alone
         long t0;
         long steps;
         try (Model model = Model.load(file, engine())) {
@@ -106,11 +109,10 @@ class ConcurrentSessionsTest {
                 go.countDown();
                 for (int t = 0; t < THREADS; t++) {
                     Run[] out = futures.get(t).get(300, TimeUnit.SECONDS);
-                    outs.add(out);
                     for (int i = 0; i < SESSIONS_PER_THREAD; i++) {
                         int job = t * SESSIONS_PER_THREAD + i;
                         if (!Arrays.equals(alone[job].tokens(), out[i].tokens())) {
-                            nearTies.add(new int[] {job, t, i});
+                            nearTies.add(new Parted(job, out[i].tokens()));
                             continue;
                         }
                         double nmse = Errors.nmse(alone[job].lastLogits(), out[i].lastLogits());
@@ -127,8 +129,8 @@ class ConcurrentSessionsTest {
             assertTrue(st.usedCells() == 0, "no cell is left in use: " + st);
             assertTrue(nearTies.size() <= jobs / 32, nearTies.size() + " of " + jobs + " jobs generated "
                     + "other tokens than alone");
-            for (int[] d : nearTies) {
-                assertNearTie(model, d[0], alone[d[0]].tokens(), outs.get(d[1])[d[2]].tokens());
+            for (Parted p : nearTies) {
+                assertNearTie(model, p.job(), alone[p.job()].tokens(), p.tokens());
             }
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
