@@ -51,6 +51,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "requests generated at once, batched together (default ${DEFAULT-VALUE})")
     int parallel;
 
+    @Option(names = {"-kvu", "--kv-unified"},
+            description = "one KV cache shared by all slots, so requests share common prefixes' cells, instead of one "
+                    + "stream of ctx-size/parallel cells per slot, where a token attends over its own request's "
+                    + "cells only (much faster with many requests at once; llama-server's default too)")
+    boolean kvUnified;
+
     @Option(names = "--queue-size", defaultValue = "64",
             description = "requests that may wait for a slot; more get 503 (default ${DEFAULT-VALUE})")
     int queueSize;
@@ -84,6 +90,11 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-np/--parallel must be at least 1, got " + parallel);
         }
         ModelOptions mo = runArgs.modelOptions(modelArgs);
+        if (!kvUnified && parallel > 1 && mo.contextSize() / parallel >= 2) {
+            mo = mo.withKvStreams(Math.min(parallel, 256));
+        }
+        // each slot keeps its last request's context for the next one to reuse, as llama-server's slots do
+        mo = mo.withCachedPrompts(parallel);
         int slotContext = mo.contextSize() / parallel;
         if (slotContext < 2) {
             throw new IllegalArgumentException("-c/--ctx-size " + mo.contextSize() + " shared by " + parallel
@@ -115,8 +126,9 @@ final class ServeCommand implements Callable<Integer> {
                 err.printf("ggml4j: serving %s at %s (%d slots; an encoder, pooling %s: /v1/embeddings, /v1/rerank)%n",
                         id, server.baseUri(), parallel, model.pooling().get().name().toLowerCase(java.util.Locale.ROOT));
             } else {
-                err.printf("ggml4j: serving %s at %s (%d slots of %d positions, chat template: %s)%n", id,
-                        server.baseUri(), parallel, slotContext, template.isFallback() ? "ChatML (fallback)"
+                err.printf("ggml4j: serving %s at %s (%d slots of %d positions, %s, chat template: %s)%n", id,
+                        server.baseUri(), parallel, slotContext,
+                        mo.kvStreams() > 1 ? mo.kvStreams() + " KV streams" : "one shared KV cache", template.isFallback() ? "ChatML (fallback)"
                                 : templateFile != null ? templateFile : "the model file's");
             }
             err.flush();

@@ -329,7 +329,6 @@ public final class GraphBuilder implements AutoCloseable {
     public MemorySegment attention(int il, MemorySegment q, MemorySegment k, MemorySegment v,
                                    MemorySegment wo, MemorySegment bo, MemorySegment kqBias, float scale) {
         int nTokens = shape.nTokens();
-        int headV = hp.nEmbdHeadV();
         boolean fa = shape.flashAttention() && kqBias == null;
         if (!(memory instanceof KvStore store)) {
             throw new IllegalStateException("attention needs a memory that keeps keys and values");
@@ -341,39 +340,71 @@ public final class GraphBuilder implements AutoCloseable {
         expand(k);
 
         KvStore.Views views = store.storeAndView(ctx, this::expand, memoryInputs, il, k, v);
-        MemorySegment kv = views.k();  // [head_dim, n_head_kv, n_kv]
-        MemorySegment vv = views.v();  // [head_dim_v, n_head_kv, n_kv] or transposed [n_kv, n_head_kv, head_dim_v]
-        MemorySegment inpMask = views.mask(); // [n_kv, n_tokens]
-
-        MemorySegment qp = GgmlLib.ggml_permute(ctx, q, 0, 2, 1, 3);  // [head_dim, n_tokens, n_head]
-        MemorySegment kp = GgmlLib.ggml_permute(ctx, kv, 0, 2, 1, 3); // [head_dim, n_kv, n_head_kv]
-        MemorySegment vp = fa || views.transposed()
-                ? GgmlLib.ggml_permute(ctx, vv, 0, 2, 1, 3)
-                // [head_dim_v, n_head_kv, n_kv] -> [n_kv, head_dim_v, n_head_kv], as the product below reads it
-                : GgmlLib.ggml_cont(ctx, GgmlLib.ggml_permute(ctx, vv, 1, 2, 0, 3));
-        // ALiBi (Press et al. 2022): the soft-max adds slope_h · mask, the mask holding -|i - j| (see KvCache)
         float maxBias = hp.maxAlibiBias();
         MemorySegment cur;
-        if (fa) {
-            cur = GgmlLib.ggml_flash_attn_ext(ctx, qp, kp, vp, inpMask, scale, maxBias, 0.0f);
-            GgmlLib.ggml_prec_set_acc(cur, GgmlLib.GGML_PREC_F32());
-            // [head_dim_v, n_head, n_tokens] -> [n_embd_v, n_tokens]
-            cur = GgmlLib.ggml_reshape_2d(ctx, cur, (long) headV * hp.nHead(), nTokens);
+        if (views.groups().isEmpty()) {
+            // [head_dim, n_head_kv, n_kv], [head_dim_v, n_head_kv, n_kv] or transposed, mask [n_kv, n_tokens]
+            cur = attend(q, views.k(), views.v(), views.mask(), views.transposed(), fa, kqBias, scale, maxBias, nTokens);
         } else {
-            MemorySegment kq = GgmlLib.ggml_mul_mat(ctx, kp, qp);   // [n_kv, n_tokens, n_head]
-            GgmlLib.ggml_prec_set_acc(kq, GgmlLib.GGML_PREC_F32());
             if (kqBias != null) {
-                kq = GgmlLib.ggml_add(ctx, kq, kqBias);
+                throw new IllegalStateException("a position bias over KV streams is not supported");
             }
-            kq = GgmlLib.ggml_soft_max_ext(ctx, kq, inpMask, scale, maxBias);
-            MemorySegment kqv = GgmlLib.ggml_mul_mat(ctx, vp, kq); // [head_dim_v, n_tokens, n_head]
-            cur = GgmlLib.ggml_permute(ctx, kqv, 0, 2, 1, 3);      // [head_dim_v, n_head, n_tokens]
-            cur = GgmlLib.ggml_cont_2d(ctx, cur, (long) headV * hp.nHead(), nTokens);
+            // per stream group: gather its queries, attend over its streams, then put the rows back in batch order
+            long width = (long) hp.nEmbdHeadK() * hp.nHead();
+            MemorySegment q2 = GgmlLib.ggml_reshape_2d(ctx, GgmlLib.ggml_is_contiguous(q) ? q : GgmlLib.ggml_cont(ctx, q),
+                    width, nTokens);                                       // [n_embd_head * n_head, n_tokens]
+            MemorySegment all = null;
+            for (KvStore.StreamGroup g : views.groups()) {
+                MemorySegment qg = GgmlLib.ggml_get_rows(ctx, q2, g.rows()); // [n_embd_head * n_head, rows]
+                qg = GgmlLib.ggml_reshape_4d(ctx, qg, hp.nEmbdHeadK(), hp.nHead(), g.perStream(), g.streams());
+                MemorySegment out = attend(qg, g.k(), g.v(), g.mask(), views.transposed(), fa, kqBias, scale, maxBias,
+                        (long) g.perStream() * g.streams());                // [n_embd_v, rows]
+                all = all == null ? out : GgmlLib.ggml_concat(ctx, all, out, 1);
+            }
+            cur = GgmlLib.ggml_get_rows(ctx, all, views.back());           // [n_embd_v, n_tokens]
         }
         expand(cur);
         // writes the memory must do after attention read it (a rolling buffer overwrites slots the batch reads)
         views.after().forEach(this::expand);
         return linear(wo, cur, bo);
+    }
+
+    /**
+     * Scaled dot-product attention of queries over keys and values, with flash attention or as two products
+     * around a soft-max; a fourth dimension (streams) is carried through.
+     *
+     * @param q    [head_dim, n_head, n_q, n_stream]
+     * @param kv   [head_dim, n_head_kv, n_kv, n_stream]
+     * @param vv   [head_dim_v, n_head_kv, n_kv, n_stream], or [n_kv, n_head_kv, head_dim_v, n_stream] when transposed
+     * @param mask [n_kv, n_q, 1, n_stream]
+     * @return [n_embd_v, n_q * n_stream]
+     */
+    private MemorySegment attend(MemorySegment q, MemorySegment kv, MemorySegment vv, MemorySegment mask,
+                                 boolean transposed, boolean fa, MemorySegment kqBias, float scale, float maxBias,
+                                 long rows) {
+        int headV = hp.nEmbdHeadV();
+        MemorySegment qp = GgmlLib.ggml_permute(ctx, q, 0, 2, 1, 3);  // [head_dim, n_q, n_head, n_stream]
+        MemorySegment kp = GgmlLib.ggml_permute(ctx, kv, 0, 2, 1, 3); // [head_dim, n_kv, n_head_kv, n_stream]
+        MemorySegment vp = fa || transposed
+                ? GgmlLib.ggml_permute(ctx, vv, 0, 2, 1, 3)
+                // [head_dim_v, n_head_kv, n_kv] -> [n_kv, head_dim_v, n_head_kv], as the product below reads it
+                : GgmlLib.ggml_cont(ctx, GgmlLib.ggml_permute(ctx, vv, 1, 2, 0, 3));
+        // ALiBi (Press et al. 2022): the soft-max adds slope_h · mask, the mask holding -|i - j| (see KqMask)
+        if (fa) {
+            MemorySegment cur = GgmlLib.ggml_flash_attn_ext(ctx, qp, kp, vp, mask, scale, maxBias, 0.0f);
+            GgmlLib.ggml_prec_set_acc(cur, GgmlLib.GGML_PREC_F32());
+            // [head_dim_v, n_head, n_q, n_stream] -> [n_embd_v, n_q * n_stream]
+            return GgmlLib.ggml_reshape_2d(ctx, cur, (long) headV * hp.nHead(), rows);
+        }
+        MemorySegment kq = GgmlLib.ggml_mul_mat(ctx, kp, qp);   // [n_kv, n_q, n_head, n_stream]
+        GgmlLib.ggml_prec_set_acc(kq, GgmlLib.GGML_PREC_F32());
+        if (kqBias != null) {
+            kq = GgmlLib.ggml_add(ctx, kq, kqBias);
+        }
+        kq = GgmlLib.ggml_soft_max_ext(ctx, kq, mask, scale, maxBias);
+        MemorySegment kqv = GgmlLib.ggml_mul_mat(ctx, vp, kq); // [head_dim_v, n_q, n_head, n_stream]
+        MemorySegment cur = GgmlLib.ggml_permute(ctx, kqv, 0, 2, 1, 3); // [head_dim_v, n_head, n_q, n_stream]
+        return GgmlLib.ggml_cont_2d(ctx, cur, (long) headV * hp.nHead(), rows);
     }
 
     /**

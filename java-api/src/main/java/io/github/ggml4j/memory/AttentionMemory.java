@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Picks the KV memory of an attention decoder from its spec: a unified {@link KvCache} (with the window in
- * its mask when one is set), a {@link RollingKvCache} of W slots per sequence, or — when the window applies
+ * its mask when one is set), a {@link StreamedKvCache} when the spec asks for streams, a {@link RollingKvCache} of W slots per sequence, or — when the window applies
  * to some layers only — an {@link InterleavedKvCache} composing one of those for the windowed layers with a
  * full cache for the others.
  */
@@ -23,6 +23,9 @@ public final class AttentionMemory {
         }
         if (spec.window() > 0 && spec.rolling()) {
             return new RollingKvCache(spec);
+        }
+        if (spec.streams() > 1) {
+            return new StreamedKvCache(spec, spec.streams());
         }
         return new KvCache(hp, spec.cells(), spec.maxTokens(), spec.kvType().id(), spec.kvType().id(),
                 spec.flashAttention(), spec.layerBufts(), spec.window());

@@ -16,13 +16,37 @@ public interface KvStore {
      * @param v    [head_dim_v, n_head_kv, n_kv], or [n_kv, n_head_kv, head_dim_v] when {@code transposed}
      * @param mask [n_kv, n_tokens]
      * @param after nodes to add once attention is built (writes that must follow its reads)
+     * @param groups per-stream attention instead of {@code k}, {@code v} and {@code mask} (null then), when not empty
+     * @param back   I32 [n_tokens]: the row of the groups' concatenated results that is each batch token's
      */
     record Views(MemorySegment k, MemorySegment v, MemorySegment mask, boolean transposed,
-                 java.util.List<MemorySegment> after) {
+                 java.util.List<MemorySegment> after, java.util.List<StreamGroup> groups, MemorySegment back) {
+
+        public Views(MemorySegment k, MemorySegment v, MemorySegment mask, boolean transposed,
+                     java.util.List<MemorySegment> after) {
+            this(k, v, mask, transposed, after, java.util.List.of(), null);
+        }
 
         public Views(MemorySegment k, MemorySegment v, MemorySegment mask, boolean transposed) {
             this(k, v, mask, transposed, java.util.List.of());
         }
+
+        /** Attention per stream group ({@link StreamedKvCache}); the results gathered back by {@code back}. */
+        public Views(boolean transposed, java.util.List<StreamGroup> groups, MemorySegment back) {
+            this(null, null, null, transposed, java.util.List.of(), groups, back);
+        }
+    }
+
+    /**
+     * One group of a streamed cache's attention: {@code perStream} queries in each of {@code streams} streams.
+     *
+     * @param rows which batch token each query row is, I32 [perStream * streams] (stream-major)
+     * @param k    [head_dim, n_head_kv, n_kv, streams]
+     * @param v    [head_dim_v, n_head_kv, n_kv, streams], or [n_kv, n_head_kv, head_dim_v, streams] when transposed
+     * @param mask [n_kv, perStream, 1, streams]
+     */
+    record StreamGroup(MemorySegment rows, int perStream, int streams, MemorySegment k, MemorySegment v,
+                       MemorySegment mask) {
     }
 
     /**

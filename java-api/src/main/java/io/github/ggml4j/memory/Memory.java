@@ -14,7 +14,7 @@ import java.io.IOException;
  * sequence operations are defined once here. Only the engine's thread calls it.
  */
 public sealed interface Memory extends AutoCloseable
-        permits KvCache, RollingKvCache, InterleavedKvCache, RecurrentState, EncoderMemory, EncoderDecoderMemory {
+        permits KvCache, StreamedKvCache, RollingKvCache, InterleavedKvCache, RecurrentState, EncoderMemory, EncoderDecoderMemory {
 
     /**
      * Where a batch went: one cell per token, how many cells the graph attends over, and which of the memory's
@@ -70,6 +70,42 @@ public sealed interface Memory extends AutoCloseable
     /** Whether sequences can share cells of a common prefix ({@link #copySequence} of a range). */
     default boolean sharesPrefixes() {
         return true;
+    }
+
+    /**
+     * The engine keeps {@code seq} as a cached prompt (a closed session's context, true) or no longer (false). A
+     * streamed cache puts a new sequence beside cached prompts rather than beside a live sequence.
+     */
+    default void markCached(int seq, boolean cached) {
+    }
+
+    /**
+     * Whether a sequence that takes a cached prompt's prefix replaces that prompt (its other cells are freed), as
+     * llama-server's slot reuse does: true for a {@link StreamedKvCache}, where the prompt's other cells would only
+     * take room in the stream, and would put the new sequence's cells after them, where flash attention's tiles
+     * fall differently from a run alone.
+     */
+    default boolean reuseReplacesCachedPrompt() {
+        return false;
+    }
+
+    /**
+     * Whether prefix reuse may let {@code dst} share the cells of {@code src}. A {@link StreamedKvCache} says no
+     * when that would put {@code dst} into a stream with a live sequence (two live sequences in one stream bring
+     * two tokens a step and both contexts to its cells; an idle stream's cached prompts are fair game, as
+     * llama-server reuses an idle slot's cache), and when {@code dst} is in another stream already, where
+     * {@link #copySequence} copies the rows instead.
+     */
+    default boolean canShare(int src, int dst) {
+        return sharesPrefixes();
+    }
+
+    /**
+     * Whether the planner should give the prompts of a step chunks of one size (besides the first prompt's): a
+     * {@link StreamedKvCache} builds one attention group per distinct token count of its streams.
+     */
+    default boolean equalPromptChunks() {
+        return false;
     }
 
     /** Cells in total. */

@@ -16,9 +16,11 @@ import java.lang.foreign.MemorySegment;
  * @param layerBufts     buffer type per layer
  * @param window         sliding attention window (a token sees the last {@code window} positions), 0 for none
  * @param rolling        keep only the window: {@code window} slots per sequence, position i in slot i mod window
+ * @param streams        KV streams of {@code cells / streams} cells, one per sequence ({@link StreamedKvCache}); 1
+ *                       for one cache shared by all
  */
 public record MemorySpec(HParams hparams, int cells, int maxTokens, GgmlType kvType, boolean flashAttention,
-                         MemorySegment[] layerBufts, int window, boolean rolling) {
+                         MemorySegment[] layerBufts, int window, boolean rolling, int streams) {
 
     public MemorySpec {
         if (cells <= 0 || maxTokens <= 0) {
@@ -30,5 +32,14 @@ public record MemorySpec(HParams hparams, int cells, int maxTokens, GgmlType kvT
         if (layerBufts.length != hparams.nLayer()) {
             throw new IllegalArgumentException("one buffer type per layer expected");
         }
+        if (streams < 1 || cells / streams < 1) {
+            throw new IllegalArgumentException(cells + " cells cannot make " + streams + " KV streams");
+        }
+    }
+
+    /** A spec with one cache shared by all sequences. */
+    public MemorySpec(HParams hparams, int cells, int maxTokens, GgmlType kvType, boolean flashAttention,
+                      MemorySegment[] layerBufts, int window, boolean rolling) {
+        this(hparams, cells, maxTokens, kvType, flashAttention, layerBufts, window, rolling, 1);
     }
 }

@@ -191,7 +191,9 @@ public final class Model implements AutoCloseable {
         EngineOptions eo = engine().options();
         int trained = loaded().hparams().nCtxTrain();
         // a rolling buffer holds any length in its window; a full cache holds what its cells do
-        int cells = eo.rolling() && !loaded().hparams().mixedSwa() ? Integer.MAX_VALUE : eo.cells();
+        // KV streams hold a stream's cells per session (a memory without streams ignores the option)
+        int cells = eo.rolling() && !loaded().hparams().mixedSwa() ? Integer.MAX_VALUE
+                : eo.kvStreams() > 1 ? Math.min(eo.cells(), engine().maxPositions()) : eo.cells();
         int limit = o.contextSize() == 0 ? Math.min(cells, trained) : o.contextSize();
         int positions = loaded().recipe().maxPositions(loaded().hparams());
         if (limit > positions) {
@@ -200,8 +202,9 @@ public final class Model implements AutoCloseable {
         }
         if (limit > cells) {
             throw new ContextOverflowException("a session of " + limit + " positions does not fit the model's KV cache of "
-                    + cells + " cells; load the model with ModelOptions.withContextSize(" + limit + ") or more",
-                    limit, cells);
+                    + cells + " cells" + (cells < eo.cells() ? " per stream (" + eo.kvStreams() + " streams)" : "")
+                    + "; load the model with ModelOptions.withContextSize(" + (long) limit * eo.kvStreams()
+                    + ") or more", limit, cells);
         }
         synchronized (this) {
             if (limit > trained && !warnedTrainedContext) {
@@ -252,7 +255,7 @@ public final class Model implements AutoCloseable {
             }
             engine = Engine.start(loaded, new EngineOptions(cells, options.batchSize(), options.threads(),
                     options.flashAttention(), options.kvCacheType().ggmlType(), options.cachedPrompts(), window,
-                    rolling));
+                    rolling, rolling ? 1 : options.kvStreams()));
         }
         return engine;
     }

@@ -60,11 +60,17 @@ import java.util.stream.Collectors;
  * @param rpcServers     remote ggml RPC servers whose devices take offloaded layers, before local GPUs
  *                       ({@link #withRpcServers})
  * @param tensorSplit    shares of the offloaded layers per offload device (empty: by free memory)
+ * @param kvStreams      1: one KV cache of {@code contextSize} cells that every session shares (forks and common
+ *                       prefixes share cells); N &gt; 1: N streams of {@code contextSize / N} cells, each session in
+ *                       one of them, so a token attends over its own stream only (llama.cpp's default for
+ *                       {@code -np N}; {@code ggml4j serve} takes it from {@code --parallel}). Much faster with
+ *                       many sessions decoding at once, and a session's results no longer depend on the others'; a
+ *                       session then holds at most {@code contextSize / N} positions. See {@link #withKvStreams}
  */
 public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int contextSize, int batchSize, int threads,
                            boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
                            KvLayout kvLayout, Set<String> disabledBufferTypes, int mainDevice, SplitMode splitMode,
-                           boolean mlock, List<RpcEndpoint> rpcServers, List<Double> tensorSplit) {
+                           boolean mlock, List<RpcEndpoint> rpcServers, List<Double> tensorSplit, int kvStreams) {
 
     /** The most cells one engine may have (2^24 positions). */
     public static final int MAX_CONTEXT = 1 << 24;
@@ -110,12 +116,28 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
         if (rpcServers.stream().distinct().count() != rpcServers.size()) {
             throw new IllegalArgumentException("an RPC server is listed twice in " + rpcServers);
         }
+        if (kvStreams < 1 || kvStreams > 256) {
+            throw new IllegalArgumentException("kvStreams must be in 1..256, got " + kvStreams);
+        }
+        if (kvStreams > 1 && contextSize / kvStreams < 1) {
+            throw new IllegalArgumentException("a context of " + contextSize + " cells cannot make " + kvStreams
+                    + " KV streams");
+        }
         tensorSplit = List.copyOf(Objects.requireNonNull(tensorSplit, "tensorSplit"));
         for (double d : tensorSplit) {
             if (!(d >= 0) || Double.isInfinite(d)) {
                 throw new IllegalArgumentException("tensor split shares must be finite and >= 0, got " + tensorSplit);
             }
         }
+    }
+
+    /** Options with one KV cache shared by all sessions. */
+    public ModelOptions(boolean mmap, boolean repack, int gpuLayers, int contextSize, int batchSize, int threads,
+                        boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
+                        KvLayout kvLayout, Set<String> disabledBufferTypes, int mainDevice, SplitMode splitMode,
+                        boolean mlock, List<RpcEndpoint> rpcServers, List<Double> tensorSplit) {
+        this(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType, cachedPrompts,
+                slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, 1);
     }
 
     /** Options without RPC servers or tensor split. */
@@ -155,81 +177,81 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
 
     public ModelOptions withMmap(boolean value) {
         return new ModelOptions(value, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     public ModelOptions withRepack(boolean value) {
         return new ModelOptions(mmap, value, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     /** Which GPU (an index among the GPUs {@code ggml4j info} lists) holds offloaded layers with {@link SplitMode#NONE},
      *  and the output head and small tensors otherwise. */
     public ModelOptions withMainDevice(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, value, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, value, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     public ModelOptions withSplitMode(SplitMode value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, value, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, value, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     /** Lock the weights in RAM (llama.cpp's {@code --mlock}); see {@link #mlock()}. */
     public ModelOptions withMlock(boolean value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, value, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, value, rpcServers, tensorSplit, kvStreams);
     }
 
     public ModelOptions withGpuLayers(int value) {
         return new ModelOptions(mmap, repack, value, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     public ModelOptions withContextSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, value, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     public ModelOptions withBatchSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, value, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     public ModelOptions withThreads(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, value, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     public ModelOptions withFlashAttention(boolean value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, value, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     public ModelOptions withKvCacheType(KvCacheType value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, value,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     public ModelOptions withCachedPrompts(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                value, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                value, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     public ModelOptions withSlidingWindow(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, value, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, value, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     public ModelOptions withKvLayout(KvLayout value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, value, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, value, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     /** Never place weights in these CPU extra buffer types (e.g. {@code Set.of("AMX")}). */
     public ModelOptions withDisabledBufferTypes(Set<String> names) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, names, mainDevice, splitMode, mlock, rpcServers, tensorSplit);
+                cachedPrompts, slidingWindow, kvLayout, names, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
     }
 
     /**
@@ -242,7 +264,7 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
     public ModelOptions withRpcServers(List<RpcEndpoint> servers) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
                 cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, servers,
-                tensorSplit);
+                tensorSplit, kvStreams);
     }
 
     /** The share of offloaded layers for each offload device in order (llama.cpp's {@code --tensor-split});
@@ -250,6 +272,21 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
     public ModelOptions withTensorSplit(List<Double> shares) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
                 cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers,
-                shares);
+                shares, kvStreams);
+    }
+
+    /**
+     * KV streams ({@link #kvStreams()}): {@code n} sessions decoding at once each attend over their own
+     * {@code contextSize / n} cells instead of all sessions' cells.
+     *
+     * {@snippet :
+     * // a server for 8 clients: 8 streams of 2048 positions
+     * ModelOptions opts = ModelOptions.defaults().withContextSize(16384).withKvStreams(8);
+     * }
+     */
+    public ModelOptions withKvStreams(int value) {
+        return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers,
+                tensorSplit, value);
     }
 }

@@ -132,7 +132,7 @@ final class Compute implements AutoCloseable {
     /** The memory this model's recipe keeps, sized by the engine options. */
     MemorySpec spec(MemorySegment[] layerBufts) {
         return new MemorySpec(hp, options.cells(), options.ubatchSize(), options.kvType(), options.flashAttention(),
-                layerBufts, options.slidingWindow(), options.rolling());
+                layerBufts, options.slidingWindow(), options.rolling(), options.kvStreams());
     }
 
     /**

@@ -47,6 +47,7 @@ public final class Engine implements AutoCloseable {
     private final Sequences sequences;
     private final StepPlanner planner;
     private final Thread thread;
+    private final int maxPositions;
     /** The engine on whose thread this one's graphs run, or null for its own ({@link ComputeHosts}). */
     private volatile Engine computeHost;
     private Set<Sequence> lastStep = Set.of();
@@ -59,6 +60,7 @@ public final class Engine implements AutoCloseable {
         this.options = options;
         this.compute = new Compute(model, options);
         this.memory = compute.memory();
+        this.maxPositions = memory.maxPositions();
         this.batch = new Batch(options.ubatchSize());
         this.sequences = new Sequences(memory, options.cachedPrompts(), this::roomFreed);
         this.planner = new StepPlanner(memory, sequences, options.ubatchSize());
@@ -85,6 +87,11 @@ public final class Engine implements AutoCloseable {
 
     public LoadedModel model() {
         return model;
+    }
+
+    /** The most positions one sequence can hold in this engine's memory (a stream's cells, for KV streams). */
+    public int maxPositions() {
+        return maxPositions;
     }
 
     // ---- what sessions call -------------------------------------------------------------------------------
@@ -563,6 +570,38 @@ public final class Engine implements AutoCloseable {
         int live = sequences.live();
         for (Request r : failed) {
             fail(r, new ContextOverflowException(memory.fullMessage(live), r.remaining(), 0));
+        }
+        breakDeadlock();
+    }
+
+    /**
+     * When every live sequence waits for room, none will ever free any: the newest request that holds cells of
+     * its own gives them up (it fails), so the others go on; when none holds any, waiting cannot help anyone and
+     * they all fail.
+     */
+    private void breakDeadlock() {
+        List<Request> waiting = new ArrayList<>();
+        for (Request r : pending) {
+            if (r.waitingForRoom && r.cancelReason == null) {
+                waiting.add(r);
+            }
+        }
+        if (waiting.isEmpty() || waiting.size() < sequences.live()) {
+            return;
+        }
+        List<Request> victims = new ArrayList<>();
+        for (int i = waiting.size() - 1; i >= 0 && victims.isEmpty(); i--) {
+            if (waiting.get(i).seq.position() > waiting.get(i).startPosition) {
+                victims.add(waiting.get(i));
+            }
+        }
+        if (victims.isEmpty()) {
+            victims.addAll(waiting);
+        }
+        pending.removeAll(victims);
+        for (Request r : victims) {
+            fail(r, new ContextOverflowException(memory.fullMessage(sequences.live()) + "; every session is waiting"
+                    + " for room, so this one gives up its own", r.remaining(), 0));
         }
     }
 

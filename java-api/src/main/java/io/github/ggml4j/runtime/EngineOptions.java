@@ -15,16 +15,23 @@ import java.util.Objects;
  * @param cachedPrompts  how many closed sessions' contexts are kept for prefix reuse until their cells are needed
  * @param slidingWindow  attention window (0: full attention)
  * @param rolling        a rolling-buffer cache of {@code slidingWindow} slots per sequence instead of a full one
+ * @param kvStreams      1 for one cache shared by all sequences, N for N streams of {@code cells / N}
  */
 public record EngineOptions(int cells, int ubatchSize, int threads, boolean flashAttention, GgmlType kvType,
-                            int cachedPrompts, int slidingWindow, boolean rolling) {
+                            int cachedPrompts, int slidingWindow, boolean rolling, int kvStreams) {
 
     public EngineOptions {
         Objects.requireNonNull(kvType, "kvType");
         if (cells <= 0 || ubatchSize <= 0 || threads <= 0 || cachedPrompts < 0 || slidingWindow < 0
-                || (rolling && slidingWindow == 0)) {
+                || (rolling && slidingWindow == 0) || kvStreams < 1 || cells / kvStreams < 1) {
             throw new IllegalArgumentException("cells, ubatchSize and threads must be positive: " + cells + ", "
                     + ubatchSize + ", " + threads);
         }
+    }
+
+    /** Options with one cache shared by all sequences. */
+    public EngineOptions(int cells, int ubatchSize, int threads, boolean flashAttention, GgmlType kvType,
+                         int cachedPrompts, int slidingWindow, boolean rolling) {
+        this(cells, ubatchSize, threads, flashAttention, kvType, cachedPrompts, slidingWindow, rolling, 1);
     }
 }

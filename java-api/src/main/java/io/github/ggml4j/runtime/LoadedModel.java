@@ -121,7 +121,8 @@ public final class LoadedModel implements AutoCloseable {
 
     /** Upper bound on graph nodes for one forward pass (llama.cpp uses a similar multiple of the tensor count). */
     public int maxGraphNodes() {
-        return Math.max(2048, 16 * weightTensors + 64 * hp.nLayer());
+        // room for a streamed KV cache's attention groups (StreamedKvCache: up to 6 a layer)
+        return Math.max(2048, 16 * weightTensors + 128 * hp.nLayer());
     }
 
     @Override

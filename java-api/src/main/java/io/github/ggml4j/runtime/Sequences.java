@@ -43,6 +43,7 @@ final class Sequences {
         seq.released = true;
         if (maxCached > 0 && seq.position() > 0 && memory.sharesPrefixes()) {
             seq.cached = true;
+            memory.markCached(seq.id, true);
             seq.setLastOutput(null);
             cached.addLast(seq);
             while (cached.size() > maxCached) {
@@ -56,6 +57,9 @@ final class Sequences {
     /** Frees a sequence's cells and id now. */
     void evict(Sequence s) {
         memory.removeRange(s.id, 0, -1);
+        if (s.cached) {
+            memory.markCached(s.id, false);
+        }
         byId.remove(s.id);
         ids.clear(s.id);
         cached.remove(s);
@@ -106,7 +110,8 @@ final class Sequences {
         Sequence donor = null;
         int best = have;
         for (Sequence other : byId.values()) {
-            if (other == seq) {
+            // where cells cannot be shared, an empty sequence computes its own; one with cells gets rows copied
+            if (other == seq || (have == 0 && !memory.canShare(other.id, seq.id))) {
                 continue;
             }
             int l = other.commonPrefix(seq, r.tokens);
@@ -119,12 +124,18 @@ final class Sequences {
         if (donor == null || reuse <= 0) {
             return;
         }
-        memory.copySequence(donor.id, seq.id, have, have + reuse);
+        try {
+            memory.copySequence(donor.id, seq.id, have, have + reuse); // rows are copied where cells cannot be shared
+        } catch (io.github.ggml4j.ContextOverflowException e) {
+            return; // no room for a copy in the sequence's stream: the tokens are computed instead
+        }
         seq.append(r.tokens, 0, reuse);
         r.next = reuse;
         seq.lastReused = reuse;
         reusedTokens += reuse;
-        if (donor.cached) {
+        if (donor.cached && memory.reuseReplacesCachedPrompt() && memory.canShare(donor.id, seq.id)) {
+            evict(donor); // the shared prefix stays, now the new sequence's alone
+        } else if (donor.cached) {
             cached.remove(donor);
             cached.addLast(donor);
         }

@@ -73,6 +73,10 @@ final class StepPlanner {
                 budget--;
             }
         }
+        if (memory.equalPromptChunks()) {
+            planChunks(candidates, budget, batch, running);
+            return new Plan(running, List.of());
+        }
         for (Request r : candidates) {
             if (r.remaining() > 1 && budget > 0) {
                 take(r, Math.min(r.remaining(), budget), batch, running);
@@ -80,6 +84,36 @@ final class StepPlanner {
             }
         }
         return new Plan(running, List.of());
+    }
+
+    /**
+     * Prompts for a memory that wants few distinct chunk sizes in a step: the first prompt (round-robin) takes
+     * what fits, the others equal chunks of the shortest one's remainder, as many as fit.
+     */
+    private void planChunks(List<Request> candidates, int budget, Batch batch, List<Request> running) {
+        List<Request> prompts = new ArrayList<>();
+        for (Request r : candidates) {
+            if (r.remaining() > 1) {
+                prompts.add(r);
+            }
+        }
+        if (prompts.isEmpty() || budget == 0) {
+            return;
+        }
+        Request lead = prompts.get(0);
+        take(lead, Math.min(lead.remaining(), budget), batch, running);
+        budget -= lead.taken;
+        int per = Integer.MAX_VALUE;
+        for (Request r : prompts.subList(1, prompts.size())) {
+            per = Math.min(per, r.remaining());
+        }
+        per = Math.min(Math.min(per, memory.maxTokensPerSequence()), budget);
+        for (Request r : prompts.subList(1, prompts.size())) {
+            if (per > 0 && budget >= per) {
+                take(r, per, batch, running);
+                budget -= r.taken;
+            }
+        }
     }
 
     /**

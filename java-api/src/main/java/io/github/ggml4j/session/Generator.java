@@ -37,6 +37,7 @@ final class Generator {
     private FinishReason pendingEnd;
     private boolean done;
     private int reused;
+    private float[] scratch;
     private long t0;
     private long t1;
     private long t2;
@@ -102,11 +103,22 @@ final class Generator {
                 logits = logits.clone(); // the user edits a copy; the session's logits stay the model's
                 options.processor().process(seq.tokens(), logits);
             }
-            next = chain == null ? argmax(logits) : sample(FloatBuffer.wrap(logits));
+            next = chain == null ? argmax(logits, logits.length) : sample(FloatBuffer.wrap(logits));
         } else {
             // the logits stay in native memory: greedy and the sampler chain read them there
             FloatBuffer view = seq.lastOutputForSampling();
-            next = chain == null ? argmax(view) : sample(view);
+            if (chain == null) {
+                // one bulk copy, then a loop over an array: 2.5x faster than reading the buffer per element
+                // under the client compiler alone (92 vs 36 us for 32k logits), as fast under C2
+                int n = view.limit();
+                if (scratch == null || scratch.length < n) {
+                    scratch = new float[n];
+                }
+                view.get(0, scratch, 0, n);
+                next = argmax(scratch, n);
+            } else {
+                next = sample(view);
+            }
         }
         if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
             return end(FinishReason.END_OF_GENERATION);
@@ -169,17 +181,12 @@ final class Generator {
      * The most likely token; ties go to the lowest id. Non-finite logits mean broken weights (NaN/Inf) and stop
      * generation instead of emitting garbage.
      */
-    static int argmax(float[] logits) {
-        return argmax(FloatBuffer.wrap(logits));
-    }
-
-    static int argmax(FloatBuffer logits) {
-        int n = logits.limit();
+    static int argmax(float[] logits, int n) {
         int best = -1;
         float bestValue = Float.NEGATIVE_INFINITY;
         boolean nonFinite = false;
         for (int i = 0; i < n; i++) {
-            float v = logits.get(i);
+            float v = logits[i];
             if (v > bestValue) {
                 best = i;
                 bestValue = v;
@@ -188,7 +195,7 @@ final class Generator {
         }
         if (nonFinite) {
             for (int i = 0; i < n; i++) {
-                float v = logits.get(i);
+                float v = logits[i];
                 if (!Float.isFinite(v)) {
                     throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + i
                             + "; its weights are probably broken (NaN or Inf)");

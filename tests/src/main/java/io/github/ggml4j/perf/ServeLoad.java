@@ -41,11 +41,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -Dggml4j.root=. -cp "tests/target/classes:tests/target/lib/*" \
  *     io.github.ggml4j.perf.ServeLoad [--model FILE] [--requests 200] [--concurrency 32] [--max-tokens 32]
- *     [--threads N] [--sequential 50] [--llama-args "-kvu ..."]
+ *     [--threads N] [--sequential 50] [--llama-args "-kvu ..."] [--kv-unified true] [--ours process|in-process]
  * </pre>
  *
+ * <p>ggml4j's server runs as {@code ./ggml4j serve} in a process of its own, as llama-server does, so the load
+ * generator's JVM (its JIT and its collector) is not ggml4j's; {@code --ours in-process} starts it in this JVM
+ * instead, and prints the engine's steps and graph builds.
+ *
  * <p>{@code --llama-args} adds arguments to llama-server's command line: {@code -kvu} gives it one KV cache shared
- * by all slots, as ggml4j's engine has, instead of its default of one cache per slot.
+ * by all slots instead of its default of one stream per slot; {@code --kv-unified true} does the same for ggml4j
+ * (whose server, like llama-server, defaults to one KV stream per slot).
  */
 public final class ServeLoad {
 
@@ -108,34 +113,75 @@ public final class ServeLoad {
         // both servers up at once (the idle one sleeps), measured in turns: each phase of one right after the
         // same phase of the other, so a change in the machine's load hits both alike
         Result[] res = new Result[4];
-        try (Model model = Model.load(file, ModelOptions.defaults().withThreads(threads)
-                .withContextSize(concurrency * slot).withCachedPrompts(0));
-             OpenAiServer server = OpenAiServer.start(model, ChatTemplate.forModel(model),
-                     ServerOptions.defaults("m").withPort(0).withParallel(concurrency).withSlotContext(slot)
-                             .withMaxTokens(maxTokens).withQueueSize(requests).withSampling(SamplingOptions.greedy()))) {
+        boolean unified = Boolean.parseBoolean(a.getOrDefault("kv-unified", "false"));
+        boolean inProcess = a.getOrDefault("ours", "process").equals("in-process");
+        Model model = null;
+        OpenAiServer server = null;
+        Process ourProcess = null;
+        try {
+            URI ours;
+            if (inProcess) {
+                model = Model.load(file, ModelOptions.defaults().withThreads(threads)
+                        .withContextSize(concurrency * slot).withCachedPrompts(concurrency)
+                        .withKvStreams(unified ? 1 : concurrency));
+                server = OpenAiServer.start(model, ChatTemplate.forModel(model),
+                        ServerOptions.defaults("m").withPort(0).withParallel(concurrency).withSlotContext(slot)
+                                .withMaxTokens(maxTokens).withQueueSize(requests).withSampling(SamplingOptions.greedy()));
+                ours = server.baseUri();
+            } else {
+                int ourPort;
+                try (ServerSocket s = new ServerSocket(0)) {
+                    ourPort = s.getLocalPort();
+                }
+                Path launcher = Path.of(System.getProperty("ggml4j.root", ".")).resolve("ggml4j");
+                List<String> ourCommand = new ArrayList<>(List.of(launcher.toString(), "serve", "-m", file.toString(),
+                        "--host", "127.0.0.1", "--port", Integer.toString(ourPort), "-np", Integer.toString(concurrency),
+                        "-c", Integer.toString(concurrency * slot), "-t", Integer.toString(threads), "-n",
+                        Integer.toString(maxTokens), "--queue-size", Integer.toString(requests), "--temp", "0", "-a", "m"));
+                if (unified) {
+                    ourCommand.add("-kvu");
+                }
+                System.out.println("ggml4j " + String.join(" ", ourCommand.subList(1, ourCommand.size())));
+                ourProcess = new ProcessBuilder(ourCommand).redirectErrorStream(true)
+                        .redirectOutput(Path.of("target/ggml4j-serve-load.log").toFile()).start();
+                ours = URI.create("http://127.0.0.1:" + ourPort);
+                awaitHealthy(ours, ourProcess, "ggml4j serve", "target/ggml4j-serve-load.log");
+            }
             URI theirs = URI.create("http://127.0.0.1:" + port);
-            awaitHealthy(theirs, p);
-            URI ours = server.baseUri();
+            awaitHealthy(theirs, p, "llama-server", "target/llama-server-load.log");
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             List<String> warm = prompts.subList(0, Math.min(prompts.size(), concurrency));
             List<String> seq = prompts.subList(0, Math.min(sequential, prompts.size()));
             run("ggml4j serve", "warm-up", ours, http, warm, concurrency, maxTokens);
             run("llama-server", "warm-up", theirs, http, warm, concurrency, maxTokens);
-            io.github.ggml4j.runtime.Engine engine = io.github.ggml4j.runtime.ModelAccess.get().engine(model);
-            io.github.ggml4j.runtime.Engine.Stats before = engine.stats();
+            io.github.ggml4j.runtime.Engine engine = model == null ? null
+                    : io.github.ggml4j.runtime.ModelAccess.get().engine(model);
+            io.github.ggml4j.runtime.Engine.Stats before = engine == null ? null : engine.stats();
             res[0] = run("ggml4j serve", concurrency + " concurrent", ours, http, prompts, concurrency, maxTokens);
-            io.github.ggml4j.runtime.Engine.Stats after = engine.stats();
-            long steps = after.steps() - before.steps();
-            System.out.printf(Locale.ROOT, "ggml4j engine: %d steps for %d requests (%.1f generated tokens a step), "
-                    + "%d graphs built, %d reused%n", steps, prompts.size(), (double) res[0].tokens() / steps,
-                    after.graphBuilds() - before.graphBuilds(), after.graphReuses() - before.graphReuses());
+            if (engine != null) {
+                io.github.ggml4j.runtime.Engine.Stats after = engine.stats();
+                long steps = after.steps() - before.steps();
+                System.out.printf(Locale.ROOT, "ggml4j engine: %d steps for %d requests (%.1f generated tokens a step), "
+                        + "%d graphs built, %d reused%n", steps, prompts.size(), (double) res[0].tokens() / steps,
+                        after.graphBuilds() - before.graphBuilds(), after.graphReuses() - before.graphReuses());
+            }
             res[2] = run("llama-server", concurrency + " concurrent", theirs, http, prompts, concurrency, maxTokens);
             res[1] = run("ggml4j serve", "1 sequential", ours, http, seq, 1, maxTokens);
             res[3] = run("llama-server", "1 sequential", theirs, http, seq, 1, maxTokens);
         } finally {
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            if (server != null) {
+                server.close();
+            }
+            if (model != null) {
+                model.close();
+            }
+            for (Process proc : new Process[] {p, ourProcess}) {
+                if (proc != null) {
+                    proc.destroy();
+                    if (!proc.waitFor(10, TimeUnit.SECONDS)) {
+                        proc.destroyForcibly();
+                    }
+                }
             }
         }
         List<Result> results = List.of(res);
@@ -219,12 +265,12 @@ public final class ServeLoad {
         return r;
     }
 
-    private static void awaitHealthy(URI base, Process p) throws Exception {
+    private static void awaitHealthy(URI base, Process p, String name, String log) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
-                throw new IllegalStateException("llama-server exited: see target/llama-server-load.log");
+                throw new IllegalStateException(name + " exited: see " + log);
             }
             try {
                 if (http.send(HttpRequest.newBuilder(base.resolve("/health")).build(),
@@ -236,6 +282,6 @@ public final class ServeLoad {
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("llama-server did not become healthy in 120 s");
+        throw new IllegalStateException(name + " did not become healthy in 120 s");
     }
 }

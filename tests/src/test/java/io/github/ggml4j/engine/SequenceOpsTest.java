@@ -38,6 +38,7 @@ import java.util.logging.Logger;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -227,6 +228,52 @@ class SequenceOpsTest {
             holder.close();
             assertArrayEquals(fresh(p, 4), work.get(60, TimeUnit.SECONDS), "went on once room was freed");
             waiting.close();
+        }
+    }
+
+    /**
+     * Two sessions that wait for room prompt at once into a cache that holds one of the prompts: both get
+     * half-way, then each waits for the other. Nothing could ever free a cell, so the newer one gives up its
+     * cells with a typed error and the other finishes, instead of both waiting forever.
+     */
+    @Test
+    void sessionsThatAllWaitForRoomDoNotWaitForever() throws Exception {
+        // F32 at 512 wide: a 32-token chunk takes long enough for the second prompt to join the first
+        Path slow = Parity.LLAMA_512.withTypes(GgmlType.F32).withTiedOutput(true).cached();
+        ModelOptions o = engine().withContextSize(256).withBatchSize(32);
+        int[][] prompts = {Parity.prompt(200, 80), Parity.prompt(200, 81)};
+        try (Model m = Model.load(slow, o)) {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            List<CompletableFuture<Integer>> work = new ArrayList<>();
+            for (int[] p : prompts) {
+                work.add(CompletableFuture.supplyAsync(() -> {
+                    try (Session s = m.newSession(SessionOptions.defaults().withWaitWhenFull(true))) {
+                        go.await();
+                        s.evaluate(p);
+                        return s.position();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, pool));
+            }
+            go.countDown();
+            int done = 0;
+            int refused = 0;
+            for (CompletableFuture<Integer> w : work) {
+                try {
+                    assertEquals(200, w.get(120, TimeUnit.SECONDS));
+                    done++;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    ContextOverflowException co = assertInstanceOf(ContextOverflowException.class, e.getCause());
+                    assertTrue(co.getMessage().contains("every session is waiting"), co.getMessage());
+                    refused++;
+                }
+            }
+            pool.shutdown();
+            assertEquals(1, done, "one prompt finished");
+            assertEquals(1, refused, "the other gave up its cells");
+            assertEquals(0, ModelAccess.get().engine(m).stats().usedCells());
         }
     }
 
