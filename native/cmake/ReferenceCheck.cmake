@@ -127,8 +127,15 @@ if (_suffix)
     endif()
     set(REFERENCE_BIN_DIR "${_dir}/bin")
     # the parity harness over that build's libllama
+    set(_plain_extra "${EXTRA_BIN_DIR}")
     set(EXTRA_BIN_DIR "${EXTRA_BIN_DIR}${_suffix}")
     file(MAKE_DIRECTORY "${EXTRA_BIN_DIR}")
+    # the other harnesses (chat templates, grammars, JSON schemas) run no ggml kernel the probe could fail: the
+    # same binaries serve here
+    file(GLOB _others LIST_DIRECTORIES false "${_plain_extra}/ggml4j-*-ref")
+    foreach (_o IN LISTS _others)
+        file(COPY "${_o}" DESTINATION "${EXTRA_BIN_DIR}")
+    endforeach()
     set(_inc "")
     foreach (_i IN LISTS REF_INCLUDE_DIRS)
         list(APPEND _inc "-I${_i}")
