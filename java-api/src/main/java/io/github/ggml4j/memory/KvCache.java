@@ -1,12 +1,9 @@
 package io.github.ggml4j.memory;
 
 import io.github.ggml4j.ContextOverflowException;
-import io.github.ggml4j.ModelException;
-import io.github.ggml4j.NativeException;
 import io.github.ggml4j.arch.HParams;
 import io.github.ggml4j.internal.ggml.GgmlLib;
 import io.github.ggml4j.nativ.GgmlContext;
-import io.github.ggml4j.nativ.NativeStatus;
 import io.github.ggml4j.nativ.Tensors;
 import io.github.ggml4j.runtime.Batch;
 
@@ -16,8 +13,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -231,36 +226,20 @@ public final class KvCache implements Memory, KvStore {
     @Override
     public void writeState(int seq, DataOutput out) throws IOException {
         int[] held = cells.cellsOf(seq);
-        out.writeInt(STATE_TAG);
-        tensors.writeHeader(out);
-        out.writeInt(held.length);
-        for (int c : held) {
-            out.writeInt(cells.position(c));
+        int[] pos = new int[held.length];
+        for (int i = 0; i < held.length; i++) {
+            pos[i] = cells.position(held[i]);
         }
-        tensors.writeRows(held, out);
+        tensors.writeState(STATE_TAG, pos, held, out);
     }
 
     @Override
     public void readState(int seq, DataInput in) throws IOException {
-        if (in.readInt() != STATE_TAG) {
-            throw new ModelException("the state's KV cache section is damaged");
-        }
-        tensors.checkHeader(in);
-        int n = in.readInt();
-        if (n < 0 || n > size) {
-            throw new ContextOverflowException("the state holds " + n + " positions; the KV cache has " + size
-                    + " cells", Math.max(n, 0), size);
-        }
         if (nextPosition(seq) != 0) {
             throw new IllegalStateException("state is restored into an empty sequence only");
         }
-        int[] pos = new int[n];
-        for (int i = 0; i < n; i++) {
-            pos[i] = in.readInt();
-            if (pos[i] < 0 || (i > 0 && pos[i] <= pos[i - 1])) {
-                throw new ModelException("the state's positions are damaged");
-            }
-        }
+        int[] pos = tensors.readPositions(STATE_TAG, in, size, "the KV cache");
+        int n = pos.length;
         int[] target = cells.free(n);
         if (target == null) {
             int free = size - cells.used();

@@ -43,6 +43,12 @@ final class KvTensors implements AutoCloseable {
     private final MemorySegment vIdxHost;
 
     KvTensors(HParams hp, int size, int maxTokens, int kType, int vType, boolean flash, MemorySegment[] layerBufts) {
+        this(hp, size, maxTokens, kType, vType, flash, layerBufts, "cache");
+    }
+
+    /** @param name the tensors' name prefix ({@code <name>_k_l<il>}) */
+    KvTensors(HParams hp, int size, int maxTokens, int kType, int vType, boolean flash, MemorySegment[] layerBufts,
+              String name) {
         if (size <= 0) {
             throw new IllegalArgumentException("the KV cache needs at least one cell, got " + size);
         }
@@ -61,8 +67,8 @@ final class KvTensors implements AutoCloseable {
             for (int il = 0; il < hp.nLayer(); il++) {
                 k[il] = context.newTensor(kType, hp.nEmbdKGqa(), size);
                 v[il] = context.newTensor(vType, hp.nEmbdVGqa(), size);
-                GgmlContext.setName(k[il], "cache_k_l" + il);
-                GgmlContext.setName(v[il], "cache_v_l" + il);
+                GgmlContext.setName(k[il], name + "_k_l" + il);
+                GgmlContext.setName(v[il], name + "_v_l" + il);
             }
             allocate(layerBufts);
             kIdxHost = arena.allocate(8L * maxTokens, 64);
@@ -71,6 +77,16 @@ final class KvTensors implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** Layer {@code il}'s K tensor [n_embd_k_gqa, size]. */
+    MemorySegment k(int il) {
+        return k[il];
+    }
+
+    /** Layer {@code il}'s V tensor [n_embd_v_gqa, size] (or its transpose). */
+    MemorySegment v(int il) {
+        return v[il];
     }
 
     boolean transposedV() {
@@ -244,6 +260,46 @@ final class KvTensors implements AutoCloseable {
             throw new ModelException("the state was saved with a KV cache of types " + kt + "/" + vt
                     + "; this model's cache uses " + kType + "/" + vType);
         }
+    }
+
+    /**
+     * A cache's state section: {@code tag}, the header, the number of positions, the positions, then the rows of
+     * {@code cells} (which hold those positions, in that order).
+     */
+    void writeState(int tag, int[] positions, int[] cells, DataOutput out) throws IOException {
+        out.writeInt(tag);
+        writeHeader(out);
+        out.writeInt(positions.length);
+        for (int p : positions) {
+            out.writeInt(p);
+        }
+        writeRows(cells, out);
+    }
+
+    /**
+     * Reads a section {@link #writeState} wrote up to its rows: checks the tag and header, and returns the
+     * positions (at most {@code limit}, increasing); the caller finds cells for them and reads the rows.
+     *
+     * @param where what holds at most {@code limit} cells, for the error ("the KV cache")
+     */
+    int[] readPositions(int tag, DataInput in, int limit, String where) throws IOException {
+        if (in.readInt() != tag) {
+            throw new ModelException("the state's KV cache section is damaged");
+        }
+        checkHeader(in);
+        int n = in.readInt();
+        if (n < 0 || n > limit) {
+            throw new io.github.ggml4j.ContextOverflowException("the state holds " + n + " positions; " + where
+                    + " has " + limit + " cells", Math.max(n, 0), limit);
+        }
+        int[] pos = new int[n];
+        for (int i = 0; i < n; i++) {
+            pos[i] = in.readInt();
+            if (pos[i] < 0 || (i > 0 && pos[i] <= pos[i - 1])) {
+                throw new ModelException("the state's positions are damaged");
+            }
+        }
+        return pos;
     }
 
     /** Per layer the K rows, then the V rows, of {@code cells} in order (V always per cell). */

@@ -2,7 +2,6 @@ package io.github.ggml4j.memory;
 
 import io.github.ggml4j.ContextOverflowException;
 import io.github.ggml4j.ModelException;
-import io.github.ggml4j.NativeException;
 import io.github.ggml4j.arch.HParams;
 import io.github.ggml4j.internal.ggml.GgmlLib;
 import io.github.ggml4j.nativ.GgmlContext;
@@ -51,14 +50,10 @@ public final class RollingKvCache implements Memory, KvStore {
     private final int size;
     private final int kType;
     private final int vType;
-    private final GgmlContext context;
-    private final List<MemorySegment> buffers = new ArrayList<>();
-    private final MemorySegment[] k;
-    private final MemorySegment[] v;
+    private final KvTensors tensors;
     private final int[] slotPos;
     private final int[] blockSeq;
     private final Map<Integer, Integer> seqBlock = new HashMap<>();
-    private long bytes;
 
     // the one placement not yet computed: what it overwrote and which blocks it took
     private int[] lastTargets = new int[0];
@@ -81,49 +76,15 @@ public final class RollingKvCache implements Memory, KvStore {
         Arrays.fill(slotPos, -1);
         this.blockSeq = new int[blocks];
         Arrays.fill(blockSeq, -1);
-        this.k = new MemorySegment[hp.nLayer()];
-        this.v = new MemorySegment[hp.nLayer()];
-        this.context = GgmlContext.forTensors(2L * hp.nLayer() + 8);
+        // rings are read as they are stored: V untransposed whatever the attention path
+        this.tensors = new KvTensors(hp, size, spec.maxTokens(), kType, vType, true, spec.layerBufts(), "ring");
         try {
-            for (int il = 0; il < hp.nLayer(); il++) {
-                k[il] = context.newTensor(kType, hp.nEmbdKGqa(), size);
-                v[il] = context.newTensor(vType, hp.nEmbdVGqa(), size);
-                GgmlContext.setName(k[il], "ring_k_l" + il);
-                GgmlContext.setName(v[il], "ring_v_l" + il);
-            }
-            allocate(spec.layerBufts());
             int maxTokens = spec.maxTokens();
             kIdxHost = arena.allocate(8L * maxTokens, 64);
             maskHost = arena.allocate(4L * maxTokens * (size + maxTokens), 64);
         } catch (RuntimeException e) {
             close();
             throw e;
-        }
-    }
-
-    private void allocate(MemorySegment[] layerBufts) {
-        // one buffer per layer keeps this simple; layers on one device could share one
-        for (int il = 0; il < k.length; il++) {
-            MemorySegment buft = layerBufts[il];
-            long align = GgmlLib.ggml_backend_buft_get_alignment(buft);
-            long kb = (GgmlLib.ggml_backend_buft_get_alloc_size(buft, k[il]) + align - 1) / align * align;
-            long vb = (GgmlLib.ggml_backend_buft_get_alloc_size(buft, v[il]) + align - 1) / align * align;
-            MemorySegment buf = GgmlLib.ggml_backend_buft_alloc_buffer(buft, kb + vb);
-            if (buf.equals(MemorySegment.NULL)) {
-                throw new NativeException("cannot allocate " + ((kb + vb) >> 20) + " MiB for the rolling KV cache");
-            }
-            buffers.add(buf);
-            bytes += kb + vb;
-            GgmlLib.ggml_backend_buffer_clear(buf, (byte) 0);
-            MemorySegment base = GgmlLib.ggml_backend_buffer_get_base(buf);
-            check(GgmlLib.ggml_backend_tensor_alloc(buf, k[il], base));
-            check(GgmlLib.ggml_backend_tensor_alloc(buf, v[il], MemorySegment.ofAddress(base.address() + kb)));
-        }
-    }
-
-    private static void check(int st) {
-        if (st != GgmlLib.GGML_STATUS_SUCCESS()) {
-            throw new NativeException("cannot place a rolling KV cache tensor (status " + st + ")");
         }
     }
 
@@ -167,13 +128,13 @@ public final class RollingKvCache implements Memory, KvStore {
 
     @Override
     public long nativeBytes() {
-        return bytes;
+        return tensors.bytes();
     }
 
     @Override
     public String summary() {
         return "rolling KV cache of " + window + " slots per sequence on " + hp.nLayer() + " layers, " + blocks
-                + " sequences, " + bytes / blocks + " bytes per sequence (" + bytes + " bytes)";
+                + " sequences, " + tensors.bytes() / blocks + " bytes per sequence (" + tensors.bytes() + " bytes)";
     }
 
     @Override
@@ -321,8 +282,8 @@ public final class RollingKvCache implements Memory, KvStore {
         System.arraycopy(slotPos, sb * window, slotPos, db * window, window);
         try (Arena tmp = Arena.ofConfined()) {
             for (int il = 0; il < hp.nLayer(); il++) {
-                copyRows(tmp, k[il], Tensors.rowSize(kType, hp.nEmbdKGqa()), sb, db);
-                copyRows(tmp, v[il], Tensors.rowSize(vType, hp.nEmbdVGqa()), sb, db);
+                copyRows(tmp, tensors.k(il), Tensors.rowSize(kType, hp.nEmbdKGqa()), sb, db);
+                copyRows(tmp, tensors.v(il), Tensors.rowSize(vType, hp.nEmbdVGqa()), sb, db);
             }
         }
     }
@@ -428,16 +389,16 @@ public final class RollingKvCache implements Memory, KvStore {
         int nHeadKv = hp.nHeadKv();
         MemorySegment k2 = GgmlLib.ggml_view_2d(ctx, kCur, hp.nEmbdKGqa(), n, Tensors.nb(kCur, 2), 0);
         MemorySegment v2 = GgmlLib.ggml_view_2d(ctx, vCur, hp.nEmbdVGqa(), n, Tensors.nb(vCur, 2), 0);
-        MemorySegment kStore = GgmlLib.ggml_set_rows(ctx, k[il], k2, in.kIdx());
-        MemorySegment vStore = GgmlLib.ggml_set_rows(ctx, v[il], v2, in.kIdx());
+        MemorySegment kStore = GgmlLib.ggml_set_rows(ctx, tensors.k(il), k2, in.kIdx());
+        MemorySegment vStore = GgmlLib.ggml_set_rows(ctx, tensors.v(il), v2, in.kIdx());
         if (!chunk) {
             expand.accept(kStore);
             expand.accept(vStore);
         }
         // [head_dim, n_head_kv, ring] views of the rings of the blocks in use
-        MemorySegment kRing = GgmlLib.ggml_view_3d(ctx, k[il], headK, nHeadKv, ring,
+        MemorySegment kRing = GgmlLib.ggml_view_3d(ctx, tensors.k(il), headK, nHeadKv, ring,
                 Tensors.rowSize(kType, headK), Tensors.rowSize(kType, hp.nEmbdKGqa()), 0);
-        MemorySegment vRing = GgmlLib.ggml_view_3d(ctx, v[il], headV, nHeadKv, ring,
+        MemorySegment vRing = GgmlLib.ggml_view_3d(ctx, tensors.v(il), headV, nHeadKv, ring,
                 Tensors.rowSize(vType, headV), Tensors.rowSize(vType, hp.nEmbdVGqa()), 0);
         if (!chunk) {
             return new Views(kRing, vRing, in.mask(), false);
@@ -479,8 +440,8 @@ public final class RollingKvCache implements Memory, KvStore {
         }
         try (Arena tmp = Arena.ofConfined()) {
             for (int il = 0; il < hp.nLayer(); il++) {
-                writeRows(tmp, out, k[il], Tensors.rowSize(kType, hp.nEmbdKGqa()), b);
-                writeRows(tmp, out, v[il], Tensors.rowSize(vType, hp.nEmbdVGqa()), b);
+                writeRows(tmp, out, tensors.k(il), Tensors.rowSize(kType, hp.nEmbdKGqa()), b);
+                writeRows(tmp, out, tensors.v(il), Tensors.rowSize(vType, hp.nEmbdVGqa()), b);
             }
         }
     }
@@ -522,8 +483,8 @@ public final class RollingKvCache implements Memory, KvStore {
         }
         try (Arena tmp = Arena.ofConfined()) {
             for (int il = 0; il < nLayer; il++) {
-                readRows(tmp, in, k[il], Tensors.rowSize(kType, hp.nEmbdKGqa()), b);
-                readRows(tmp, in, v[il], Tensors.rowSize(vType, hp.nEmbdVGqa()), b);
+                readRows(tmp, in, tensors.k(il), Tensors.rowSize(kType, hp.nEmbdKGqa()), b);
+                readRows(tmp, in, tensors.v(il), Tensors.rowSize(vType, hp.nEmbdVGqa()), b);
             }
         } catch (IOException | RuntimeException e) {
             removeRange(seq, 0, -1);
@@ -543,11 +504,7 @@ public final class RollingKvCache implements Memory, KvStore {
 
     @Override
     public void close() {
-        for (MemorySegment b : buffers) {
-            GgmlLib.ggml_backend_buffer_free(b);
-        }
-        buffers.clear();
-        context.close();
+        tensors.close();
         arena.close();
     }
 }

@@ -1,7 +1,6 @@
 package io.github.ggml4j.memory;
 
 import io.github.ggml4j.ContextOverflowException;
-import io.github.ggml4j.ModelException;
 import io.github.ggml4j.arch.HParams;
 import io.github.ggml4j.internal.ggml.GgmlLib;
 import io.github.ggml4j.nativ.GgmlContext;
@@ -10,13 +9,10 @@ import io.github.ggml4j.runtime.Batch;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -40,22 +36,9 @@ import java.util.function.Consumer;
  */
 public final class StreamedKvCache implements Memory, KvStore {
 
-    /** A group's attended cells are padded, as {@link KvCache#PAD}, so the graph stays the same over many steps. */
-    static final int PAD = KvCache.PAD;
-
-    /** More distinct per-stream token counts than this in one step and every group gets the largest count. */
-    private static final int MAX_GROUPS = 6;
-
     private static final int STATE_TAG = 0x4B564331; // "KVC1": the unified cache's format, so states move freely
 
-    /** Streams {@code [first, first + streams)} with {@code perStream} query rows each, over {@code attended} cells. */
-    record Group(int perStream, int first, int streams, int attended) {
-        int rows() {
-            return perStream * streams;
-        }
-    }
-
-    record GroupInputs(Group group, MemorySegment rows, MemorySegment mask) {
+    record GroupInputs(StreamLayouts.Group group, MemorySegment rows, MemorySegment mask) {
     }
 
     record Inputs(MemorySegment kIdx, MemorySegment vIdx, List<GroupInputs> groups, MemorySegment back, int nTokens,
@@ -72,17 +55,8 @@ public final class StreamedKvCache implements Memory, KvStore {
     private final java.util.Set<Integer> cachedSeqs = new java.util.HashSet<>();
     private final List<Integer> boundByLastPlace = new ArrayList<>();
 
-    // graph layouts (lists of groups) by id; ids are never reused, so a graph key never means two layouts
-    private final Map<List<Group>, Integer> layoutIds = new LinkedHashMap<>();
-    private final Map<Integer, List<Group>> layouts = new HashMap<>();
-    private int nextLayout = 1;
-
-    private final Arena arena = Arena.ofShared();
-    private MemorySegment maskHost;
-    private MemorySegment rowsHost;
-    private final MemorySegment backHost;
-    private short[] maskRow16 = new short[0];
-    private float[] maskRow32 = new float[0];
+    private final StreamLayouts layouts;
+    private final StreamMasks masks;
 
     public StreamedKvCache(MemorySpec spec, int streams) {
         if (streams < 2) {
@@ -102,19 +76,15 @@ public final class StreamedKvCache implements Memory, KvStore {
         for (int s = 0; s < streams; s++) {
             cells[s] = new Cells(streamCells);
         }
+        this.layouts = new StreamLayouts(streams, streamCells);
+        StreamMasks m;
         try {
-            int maxRows = spec.maxTokens() + streams;
-            rowsHost = arena.allocate(4L * maxRows, 64);
-            backHost = arena.allocate(4L * spec.maxTokens(), 64);
-            maskHost = arena.allocate(4L * maxRows * Math.min(streamCells, roundUp(streamCells)), 64);
+            m = new StreamMasks(hp, streams, streamCells, window, spec.maxTokens());
         } catch (RuntimeException e) {
-            close();
+            tensors.close();
             throw e;
         }
-    }
-
-    private static int roundUp(int n) {
-        return (n + PAD - 1) / PAD * PAD;
+        this.masks = m;
     }
 
     /** Streams in the cache. */
@@ -221,12 +191,12 @@ public final class StreamedKvCache implements Memory, KvStore {
             cells[s].assign(local, batch.position(i), batch.seq(i));
             placed[i] = s * streamCells + local;
         }
-        List<Group> groups = groups(need);
+        List<StreamLayouts.Group> groups = layouts.groups(need, cells);
         int attended = 0;
-        for (Group g : groups) {
+        for (StreamLayouts.Group g : groups) {
             attended = Math.max(attended, g.attended());
         }
-        return new Slots(placed, attended, layoutId(groups));
+        return new Slots(placed, attended, layouts.id(groups));
     }
 
     /**
@@ -278,65 +248,10 @@ public final class StreamedKvCache implements Memory, KvStore {
         boundByLastPlace.clear();
     }
 
-    /** The step's groups: streams by their token count, each group from its first stream to its last. */
-    private List<Group> groups(int[] need) {
-        java.util.TreeMap<Integer, int[]> ranges = new java.util.TreeMap<>(); // count -> {first, last}
-        for (int s = 0; s < streams; s++) {
-            if (need[s] > 0) {
-                int[] r = ranges.computeIfAbsent(need[s], c -> new int[] {Integer.MAX_VALUE, -1});
-                r[0] = Math.min(r[0], s);
-                r[1] = Math.max(r[1], s);
-            }
-        }
-        if (ranges.size() > MAX_GROUPS) {
-            // too many shapes for one graph: one group at the largest count, the others padded with dummies
-            int max = ranges.lastKey();
-            int first = streams;
-            int last = -1;
-            for (int s = 0; s < streams; s++) {
-                if (need[s] > 0) {
-                    first = Math.min(first, s);
-                    last = s;
-                }
-            }
-            ranges.clear();
-            ranges.put(max, new int[] {first, last});
-        }
-        List<Group> out = new ArrayList<>();
-        for (Map.Entry<Integer, int[]> e : ranges.entrySet()) {
-            int first = e.getValue()[0];
-            int last = e.getValue()[1];
-            int top = 0;
-            for (int s = first; s <= last; s++) {
-                if (need[s] > 0) {
-                    top = Math.max(top, cells[s].top());
-                }
-            }
-            out.add(new Group(e.getKey(), first, last - first + 1, Math.min(streamCells, roundUp(Math.max(1, top)))));
-        }
-        return out;
-    }
-
-    private int layoutId(List<Group> groups) {
-        Integer id = layoutIds.get(groups);
-        if (id == null) {
-            id = nextLayout++;
-            layoutIds.put(groups, id);
-            layouts.put(id, groups);
-            if (layoutIds.size() > 4096) { // forget the oldest; its id is never given again
-                Map.Entry<List<Group>, Integer> oldest = layoutIds.entrySet().iterator().next();
-                layoutIds.remove(oldest.getKey());
-                layouts.remove(oldest.getValue());
-            }
-        }
-        return id;
-    }
-
     @Override
     public Slots worstCase(int maxTokens) {
-        int per = Math.max(1, maxTokens / streams);
-        List<Group> g = List.of(new Group(per, 0, streams, Math.min(streamCells, roundUp(streamCells))));
-        return new Slots(new int[0], g.get(0).attended(), layoutId(g));
+        List<StreamLayouts.Group> g = layouts.worst(maxTokens);
+        return new Slots(new int[0], g.get(0).attended(), layouts.id(g));
     }
 
     @Override
@@ -454,13 +369,10 @@ public final class StreamedKvCache implements Memory, KvStore {
         if (flashAttention == tensors.transposedV()) {
             throw new IllegalStateException("the cache was laid out for flash attention " + !tensors.transposedV());
         }
-        List<Group> groups = layouts.get(layout);
-        if (groups == null) {
-            throw new IllegalStateException("unknown stream layout " + layout);
-        }
+        List<StreamLayouts.Group> groups = layouts.get(layout);
         MemorySegment[] idx = tensors.newIndexInputs(ctx, nTokens);
         List<GroupInputs> in = new ArrayList<>();
-        for (Group g : groups) {
+        for (StreamLayouts.Group g : groups) {
             MemorySegment rows = KvTensors.input(ctx, "inp_stream_rows", GgmlLib.GGML_TYPE_I32(), g.rows());
             MemorySegment mask = KvTensors.input(ctx, "inp_kq_mask",
                     flashAttention ? GgmlLib.GGML_TYPE_F16() : GgmlLib.GGML_TYPE_F32(),
@@ -491,76 +403,7 @@ public final class StreamedKvCache implements Memory, KvStore {
             int s = placed[i] / streamCells;
             tokensOf[s][filled[s]++] = i;
         }
-        boolean alibi = hp.maxAlibiBias() > 0;
-        int base = 0;
-        for (GroupInputs gi : in.groups()) {
-            Group g = gi.group();
-            int nKv = g.attended();
-            long rowBytes = (long) nKv * (in.flash() ? 2 : 4);
-            ensureStaging(rowBytes * g.rows(), g.rows(), nKv);
-            int[] seenPos = new int[nKv];
-            for (int j = 0; j < g.streams(); j++) {
-                int s = g.first() + j;
-                boolean real = tokensOf[s].length == g.perStream();
-                int lastSeq = Integer.MIN_VALUE;
-                for (int t = 0; t < g.perStream(); t++) {
-                    int r = j * g.perStream() + t;
-                    int i = real ? tokensOf[s][t] : 0;
-                    rowsHost.setAtIndex(ValueLayout.JAVA_INT, r, i);
-                    if (real) {
-                        backHost.setAtIndex(ValueLayout.JAVA_INT, i, base + r);
-                        if (batch.seq(i) != lastSeq) {
-                            cells[s].visibleTo(batch.seq(i), nKv, seenPos);
-                            lastSeq = batch.seq(i);
-                        }
-                    }
-                    if (in.flash()) {
-                        if (real) {
-                            KqMask.row16(maskRow16, seenPos, nKv, batch.position(i), causal, window, alibi);
-                        } else {
-                            dummyRow16(nKv);
-                        }
-                        MemorySegment.copy(maskRow16, 0, maskHost, ValueLayout.JAVA_SHORT, r * rowBytes, nKv);
-                    } else {
-                        if (real) {
-                            KqMask.row32(maskRow32, seenPos, nKv, batch.position(i), causal, window, alibi);
-                        } else {
-                            dummyRow32(nKv);
-                        }
-                        MemorySegment.copy(maskRow32, 0, maskHost, ValueLayout.JAVA_FLOAT, r * rowBytes, nKv);
-                    }
-                }
-            }
-            KvTensors.set(gi.rows(), rowsHost, 4L * g.rows());
-            KvTensors.set(gi.mask(), maskHost, rowBytes * g.rows());
-            base += g.rows();
-        }
-        KvTensors.set(in.back(), backHost, 4L * n);
-    }
-
-    /** A stream without tokens of the group's count: a query that sees the stream's first cell, never read back. */
-    private void dummyRow16(int nKv) {
-        Arrays.fill(maskRow16, 0, nKv, KqMask.F16_NEG_INF);
-        maskRow16[0] = 0;
-    }
-
-    private void dummyRow32(int nKv) {
-        Arrays.fill(maskRow32, 0, nKv, Float.NEGATIVE_INFINITY);
-        maskRow32[0] = 0;
-    }
-
-    /** Staging grows for a rare step with more rows than the micro-batch and the streams (see {@link #groups}). */
-    private void ensureStaging(long maskBytes, int rows, int nKv) {
-        if (maskHost.byteSize() < maskBytes) {
-            maskHost = Arena.ofAuto().allocate(maskBytes, 64);
-        }
-        if (rowsHost.byteSize() < 4L * rows) {
-            rowsHost = Arena.ofAuto().allocate(4L * rows, 64);
-        }
-        if (maskRow16.length < nKv) {
-            maskRow16 = new short[nKv];
-            maskRow32 = new float[nKv];
-        }
+        masks.fill(in, batch, tokensOf, cells, causal);
     }
 
     @Override
@@ -570,7 +413,7 @@ public final class StreamedKvCache implements Memory, KvStore {
         tensors.store(ctx, expand, in.kIdx(), in.vIdx(), il, kCur, vCur, in.nTokens());
         List<StreamGroup> groups = new ArrayList<>();
         for (GroupInputs gi : in.groups()) {
-            Group g = gi.group();
+            StreamLayouts.Group g = gi.group();
             int first = g.first() * streamCells;
             groups.add(new StreamGroup(gi.rows(), g.perStream(), g.streams(),
                     tensors.kView(ctx, il, g.attended(), g.streams(), streamCells, first),
@@ -586,38 +429,22 @@ public final class StreamedKvCache implements Memory, KvStore {
     public void writeState(int seq, DataOutput out) throws IOException {
         Integer s = streamOf.get(seq);
         int[] held = s == null ? new int[0] : cells[s].cellsOf(seq);
-        out.writeInt(STATE_TAG);
-        tensors.writeHeader(out);
-        out.writeInt(held.length);
+        int[] pos = new int[held.length];
         int[] global = new int[held.length];
         for (int i = 0; i < held.length; i++) {
-            out.writeInt(cells[s].position(held[i]));
+            pos[i] = cells[s].position(held[i]);
             global[i] = s * streamCells + held[i];
         }
-        tensors.writeRows(global, out);
+        tensors.writeState(STATE_TAG, pos, global, out);
     }
 
     @Override
     public void readState(int seq, DataInput in) throws IOException {
-        if (in.readInt() != STATE_TAG) {
-            throw new ModelException("the state's KV cache section is damaged");
-        }
-        tensors.checkHeader(in);
-        int n = in.readInt();
-        if (n < 0 || n > streamCells) {
-            throw new ContextOverflowException("the state holds " + n + " positions; a stream of the KV cache has "
-                    + streamCells + " cells", Math.max(n, 0), streamCells);
-        }
         if (nextPosition(seq) != 0) {
             throw new IllegalStateException("state is restored into an empty sequence only");
         }
-        int[] pos = new int[n];
-        for (int i = 0; i < n; i++) {
-            pos[i] = in.readInt();
-            if (pos[i] < 0 || (i > 0 && pos[i] <= pos[i - 1])) {
-                throw new ModelException("the state's positions are damaged");
-            }
-        }
+        int[] pos = tensors.readPositions(STATE_TAG, in, streamCells, "a stream of the KV cache");
+        int n = pos.length;
         int s = chooseStream(n, new int[streams]);
         if (s < 0) {
             throw new ContextOverflowException("the state needs " + n + " cells but no stream of the KV cache has"
@@ -640,6 +467,6 @@ public final class StreamedKvCache implements Memory, KvStore {
     @Override
     public void close() {
         tensors.close();
-        arena.close();
+        masks.close();
     }
 }
