@@ -206,12 +206,7 @@ public final class StreamedKvCache implements Memory, KvStore {
     private int chooseStream(int wanted, int[] need) {
         int[] live = new int[streams];
         int[] bound = new int[streams];
-        for (Map.Entry<Integer, Integer> e : streamOf.entrySet()) {
-            bound[e.getValue()]++;
-            if (!cachedSeqs.contains(e.getKey())) {
-                live[e.getValue()]++;
-            }
-        }
+        countSequences(bound, live);
         for (int s = 0; s < streams; s++) {
             if (bound[s] == 0 && need[s] == 0 && cells[s].used() == 0 && wanted <= streamCells) {
                 return s;
@@ -232,6 +227,16 @@ public final class StreamedKvCache implements Memory, KvStore {
             }
         }
         return best;
+    }
+
+    /** Per stream: the sequences bound to it, and those of them that are live (not cached prompts). */
+    private void countSequences(int[] bound, int[] live) {
+        for (Map.Entry<Integer, Integer> e : streamOf.entrySet()) {
+            bound[e.getValue()]++;
+            if (!cachedSeqs.contains(e.getKey())) {
+                live[e.getValue()]++;
+            }
+        }
     }
 
     @Override
@@ -288,12 +293,9 @@ public final class StreamedKvCache implements Memory, KvStore {
         if (s == null || d != null) {
             return s != null && s.equals(d);
         }
-        for (Map.Entry<Integer, Integer> e : streamOf.entrySet()) {
-            if (e.getValue().equals(s) && !cachedSeqs.contains(e.getKey())) {
-                return false; // a live sequence is in that stream
-            }
-        }
-        return true;
+        int[] live = new int[streams];
+        countSequences(new int[streams], live);
+        return live[s] == 0; // no live sequence in that stream
     }
 
     /**
@@ -348,6 +350,7 @@ public final class StreamedKvCache implements Memory, KvStore {
             }
         }
         streamOf.clear();
+        cachedSeqs.retainAll(java.util.Set.of(seq));
         if (keep != null) {
             streamOf.put(seq, keep);
         }

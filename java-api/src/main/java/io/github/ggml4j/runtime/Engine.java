@@ -589,15 +589,13 @@ public final class Engine implements AutoCloseable {
         if (waiting.isEmpty() || waiting.size() < sequences.live()) {
             return;
         }
-        List<Request> victims = new ArrayList<>();
-        for (int i = waiting.size() - 1; i >= 0 && victims.isEmpty(); i--) {
+        Request holder = null;
+        for (int i = waiting.size() - 1; i >= 0 && holder == null; i--) {
             if (waiting.get(i).seq.position() > waiting.get(i).startPosition) {
-                victims.add(waiting.get(i));
+                holder = waiting.get(i);
             }
         }
-        if (victims.isEmpty()) {
-            victims.addAll(waiting);
-        }
+        List<Request> victims = holder != null ? List.of(holder) : waiting;
         pending.removeAll(victims);
         for (Request r : victims) {
             fail(r, new ContextOverflowException(memory.fullMessage(sequences.live()) + "; every session is waiting"

@@ -124,6 +124,7 @@ final class Sequences {
         if (donor == null || reuse <= 0) {
             return;
         }
+        boolean shared = memory.canShare(donor.id, seq.id);
         try {
             memory.copySequence(donor.id, seq.id, have, have + reuse); // rows are copied where cells cannot be shared
         } catch (io.github.ggml4j.ContextOverflowException e) {
@@ -133,7 +134,7 @@ final class Sequences {
         r.next = reuse;
         seq.lastReused = reuse;
         reusedTokens += reuse;
-        if (donor.cached && memory.reuseReplacesCachedPrompt() && memory.canShare(donor.id, seq.id)) {
+        if (donor.cached && memory.reuseReplacesCachedPrompt() && shared) {
             evict(donor); // the shared prefix stays, now the new sequence's alone
         } else if (donor.cached) {
             cached.remove(donor);
