@@ -130,9 +130,9 @@ if (_suffix)
     set(_plain_extra "${EXTRA_BIN_DIR}")
     set(EXTRA_BIN_DIR "${EXTRA_BIN_DIR}${_suffix}")
     file(MAKE_DIRECTORY "${EXTRA_BIN_DIR}")
-    # the other harnesses (chat templates, grammars, JSON schemas) run no ggml kernel the probe could fail: the
-    # same binaries serve here
-    file(GLOB _others LIST_DIRECTORIES false "${_plain_extra}/ggml4j-*-ref")
+    # the other harnesses (chat templates, grammars, JSON schemas) and the log-flushing preload run no ggml kernel
+    # the probe could fail: the same binaries serve here
+    file(GLOB _others LIST_DIRECTORIES false "${_plain_extra}/ggml4j-*-ref" "${_plain_extra}/*ggml4j-logflush*")
     foreach (_o IN LISTS _others)
         file(COPY "${_o}" DESTINATION "${EXTRA_BIN_DIR}")
     endforeach()

@@ -2,7 +2,7 @@ package io.github.ggml4j.perf;
 
 import io.github.ggml4j.model.Model;
 import io.github.ggml4j.model.ModelOptions;
-import io.github.ggml4j.nativ.NativeLoader;
+import io.github.ggml4j.testing.LlamaTools;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +72,6 @@ public final class EmbedThroughput {
             }
         }
         List<String> texts = sentences(n);
-        Path tool = NativeLoader.ensureLoaded().referenceBinDir().orElseThrow().resolve("llama-embedding");
         double[] ours = new double[rounds];
         double[] theirs = new double[rounds];
         int tokens;
@@ -80,7 +79,7 @@ public final class EmbedThroughput {
             tokens = texts.stream().mapToInt(t -> m.tokenizer().encode(t, true, true).length).sum();
             m.embed(texts); // warm-up: JIT, graph and buffers
             for (int r = 0; r < rounds; r++) {
-                theirs[r] = n / llamaSeconds(tool, model, texts, threads);
+                theirs[r] = n / llamaSeconds(model, texts, threads);
                 long t0 = System.nanoTime();
                 m.embed(texts);
                 ours[r] = n / ((System.nanoTime() - t0) / 1e9);
@@ -96,22 +95,20 @@ public final class EmbedThroughput {
                 + "| %s | %.1f | %.1f | %.3f |%n", model.getFileName(), a, b, a / b);
     }
 
-    private static double llamaSeconds(Path tool, Path model, List<String> texts, int threads)
+    private static double llamaSeconds(Path model, List<String> texts, int threads)
             throws IOException, InterruptedException {
-        for (int attempt = 0; attempt < 3; attempt++) {
-            Process p = new ProcessBuilder(tool.toString(), "-m", model.toString(), "-p", String.join("\n", texts),
-                    "-t", Integer.toString(threads), "-c", "4096", "-b", "4096", "-ub", "4096",
-                    "--embd-output-format", "array", "-v").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("llama-embedding failed:\n" + out);
-            }
-            Matcher mt = EVAL.matcher(out);
-            if (mt.find()) {
-                return Double.parseDouble(mt.group(1)) / 1000;
-            }
+        Process p = LlamaTools.process("llama-embedding", List.of("-m", model.toString(), "-p",
+                String.join("\n", texts), "-t", Integer.toString(threads), "-c", "4096", "-b", "4096", "-ub", "4096",
+                "--embd-output-format", "array", "-v")).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("llama-embedding failed:\n" + out);
         }
-        throw new IllegalStateException("llama-embedding printed no total time three times");
+        Matcher mt = EVAL.matcher(out);
+        if (!mt.find()) {
+            throw new IllegalStateException("llama-embedding printed no total time:\n" + out);
+        }
+        return Double.parseDouble(mt.group(1)) / 1000;
     }
 
     private static double median(double[] v) {

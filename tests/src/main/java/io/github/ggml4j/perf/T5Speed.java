@@ -2,7 +2,7 @@ package io.github.ggml4j.perf;
 
 import io.github.ggml4j.model.Model;
 import io.github.ggml4j.model.ModelOptions;
-import io.github.ggml4j.nativ.NativeLoader;
+import io.github.ggml4j.testing.LlamaTools;
 import io.github.ggml4j.session.GenerateOptions;
 import io.github.ggml4j.session.Generation;
 import io.github.ggml4j.session.Session;
@@ -56,7 +56,6 @@ public final class T5Speed {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        Path tool = NativeLoader.ensureLoaded().referenceBinDir().orElseThrow().resolve("llama-completion");
         double[] ours = new double[rounds];
         double[] theirs = new double[rounds];
         try (Model m = Model.load(model, ModelOptions.defaults().withThreads(threads).withFlashAttention(flash))) {
@@ -72,7 +71,7 @@ public final class T5Speed {
                     g = s.generate(PROMPT, GenerateOptions.greedy(n));
                 }
                 ours[r] = g.generationTokensPerSecond();
-                Process p = new ProcessBuilder(List.of(tool.toString(), "-m", model.toString(), "-p", PROMPT, "-n",
+                Process p = LlamaTools.process("llama-completion", List.of("-m", model.toString(), "-p", PROMPT, "-n",
                         Integer.toString(n), "--temp", "0", "-t", Integer.toString(threads), "-fa", flash ? "on" : "off",
                         "-no-cnv", "--no-warmup", "--ignore-eos")).redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -59,22 +59,10 @@ class PerplexityParityTest {
                 what + ": llama.cpp " + expected + ", ggml4j " + actual);
     }
 
-    /**
-     * llama-perplexity's output; run again (up to 3 times) when it stops before its summary, as llama.cpp's
-     * asynchronous logger can cut a tool's last lines when the process exits.
-     */
+    /** llama-perplexity's output, stdout and stderr. */
     static String reference(String... args) {
-        String text = "";
-        for (int attempt = 0; attempt < 3; attempt++) {
-            ReferenceTool.Output o = ReferenceTool.check(600, "llama-perplexity", args);
-            text = o.text() + "\n" + o.stderr();
-            boolean summary = java.util.Arrays.asList(args).contains("--kl-divergence")
-                    ? text.contains("Mean PPL(base)") : text.contains("Final estimate");
-            if (summary) {
-                break;
-            }
-        }
-        return text;
+        ReferenceTool.Output o = ReferenceTool.check(600, "llama-perplexity", args);
+        return o.text() + "\n" + o.stderr();
     }
 
     @Test

@@ -1,14 +1,12 @@
 package io.github.ggml4j.cli;
 
-import io.github.ggml4j.nativ.NativeLoader;
+import io.github.ggml4j.testing.LlamaTools;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -16,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * llama.cpp's own tools (llama-simple, llama-completion, llama-tokenize, llama-bench), built from the pinned tree
- * against the same ggml. They are always built with the natives, so a missing one fails the test.
+ * against the same ggml. They are always built with the natives, so a missing one fails the test. Their
+ * asynchronous logger is flushed at exit ({@link LlamaTools}): what they print is complete.
  */
 public final class ReferenceTool {
 
@@ -32,26 +31,32 @@ public final class ReferenceTool {
     }
 
     public static Path dir() {
-        return NativeLoader.ensureLoaded().referenceBinDir().orElseThrow(() -> new AssertionError(
-                "ggml4j-natives.properties names no reference.bin.dir: the native build did not build llama.cpp's tools"));
+        try {
+            return LlamaTools.dir();
+        } catch (IllegalStateException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
     }
 
     public static Path path(String tool) {
-        Path exe = dir().resolve(tool);
-        if (!Files.isExecutable(exe)) {
-            throw new AssertionError("llama.cpp tool " + exe + " is missing; rebuild the natives");
+        try {
+            return LlamaTools.path(tool);
+        } catch (IllegalStateException e) {
+            throw new AssertionError(e.getMessage(), e);
         }
-        return exe;
     }
 
     /** Runs {@code tool args...}, failing the test if it does not end within {@code timeoutSeconds}. */
     public static Output run(long timeoutSeconds, String tool, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(path(tool).toString());
-        cmd.addAll(List.of(args));
+        ProcessBuilder pb;
         try {
-            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .start();
+            pb = LlamaTools.process(tool, List.of(args));
+        } catch (IllegalStateException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+        List<String> cmd = pb.command();
+        try {
+            Process p = pb.start();
             // both pipes drained on their own threads: a chatty stderr cannot block the tool, nor a hung tool the test
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
             CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));

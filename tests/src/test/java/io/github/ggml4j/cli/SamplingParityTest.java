@@ -123,19 +123,10 @@ class SamplingParityTest {
                 List<String> args = new ArrayList<>(List.of("-m", file.toString(), "-p", c.prompt(), "-n", Integer.toString(N),
                         "-t", "2", "-no-cnv", "--no-escape", "--no-display-prompt", "--no-warmup"));
                 args.addAll(Arrays.asList(c.flags()));
-                byte[] ref = null;
-                boolean same = false;
-                // llama-completion ends with "\n\n" and may be cut short by its unflushed logger: compare the
-                // prefix, and run it again when its output stopped early
-                for (int attempt = 0; attempt < 3; attempt++) {
-                    ref = ReferenceTool.check(60, "llama-completion", args.toArray(String[]::new)).stdout();
-                    int n = Math.min(ours.length, ref.length);
-                    boolean prefix = Arrays.equals(Arrays.copyOf(ours, n), Arrays.copyOf(ref, n));
-                    same = prefix && n >= ours.length - 8;
-                    if (same || !prefix) {
-                        break;
-                    }
-                }
+                // llama-completion ends with "\n\n"
+                ours = LlamaSimpleParityTest.concat(ours, new byte[] {'\n', '\n'});
+                byte[] ref = ReferenceTool.check(60, "llama-completion", args.toArray(String[]::new)).stdout();
+                boolean same = Arrays.equals(ours, ref);
                 report.add(String.join(" ", c.flags()) + ": " + (same ? "same" : "DIFFERENT\n    ggml4j:    "
                         + new String(ours, java.nio.charset.StandardCharsets.UTF_8) + "\n    llama.cpp: "
                         + new String(ref, java.nio.charset.StandardCharsets.UTF_8)));

@@ -17,29 +17,18 @@ final class LlamaEmbedding {
      * one per token without pooling, the scores of a reranker.
      *
      * @param texts the texts, one per line (a reranker's pairs as {@code query\tdocument})
-     * @param rows  the rows expected; a run whose output stops short (llama.cpp's asynchronous logger) is repeated
+     * @param rows  the rows expected: a different count, or rows of different widths, fail the test
      */
-    static final int ATTEMPTS = 8;
-
     static float[][] run(Path model, List<String> texts, boolean flashAttention, int rows) {
-        List<float[]> out = List.of();
-        // up to 8 runs: a fast machine once lost the last rows three runs in a row
-        for (int attempt = 0; attempt < ATTEMPTS && !complete(out, rows); attempt++) {
-            ReferenceTool.Output o = ReferenceTool.check(300, "llama-embedding", "-m", model.toString(),
-                    "-p", String.join("\n", texts), "--embd-normalize", "-1", "--embd-output-format", "raw",
-                    "-t", "2", "-fa", flashAttention ? "on" : "off", "-c", "2048", "-b", "2048", "-ub", "2048");
-            out = parse(o.text());
-        }
-        if (!complete(out, rows)) {
+        ReferenceTool.Output o = ReferenceTool.check(300, "llama-embedding", "-m", model.toString(),
+                "-p", String.join("\n", texts), "--embd-normalize", "-1", "--embd-output-format", "raw",
+                "-t", "2", "-fa", flashAttention ? "on" : "off", "-c", "2048", "-b", "2048", "-ub", "2048");
+        List<float[]> out = parse(o.text());
+        if (out.size() != rows || out.stream().mapToInt(r -> r.length).distinct().count() != 1) {
             throw new AssertionError("llama-embedding printed " + out.size() + " rows (expected " + rows
-                    + ") or rows of different widths, " + ATTEMPTS + " times");
+                    + ") or rows of different widths:\n" + o.text() + "\n" + o.stderr());
         }
         return out.toArray(float[][]::new);
-    }
-
-    /** All rows there and equally wide: the asynchronous logger can also cut the last row short. */
-    private static boolean complete(List<float[]> out, int rows) {
-        return out.size() == rows && out.stream().mapToInt(r -> r.length).distinct().count() == 1;
     }
 
     private static List<float[]> parse(String text) {
