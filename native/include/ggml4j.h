@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or a struct layout the Java side relies on changes. */
-#define GGML4J_ABI_VERSION 1
+#define GGML4J_ABI_VERSION 2
 
 typedef enum ggml4j_status {
     GGML4J_OK               =  0,
@@ -109,6 +109,13 @@ GGML4J_API int32_t      ggml4j_quantize(enum ggml_type type, const float * src, 
 /* Checked conversion of rows of any type with a to-float routine back to float (for verification). */
 GGML4J_API int32_t      ggml4j_dequantize(enum ggml_type type, const void * src, size_t src_size, float * dst,
                                           int64_t n_values);
+
+/*
+ * The greedy pick over n floats (a row of logits): *index receives the first index of the largest value (ties
+ * go to the lowest index) and *non_finite the index of the first NaN or infinity, or -1 when all are finite.
+ * Reads x in order, vectorizably: the hot loop of greedy decoding, kept out of the JIT's reach.
+ */
+GGML4J_API int32_t      ggml4j_argmax_f32(const float * x, int64_t n, int64_t * index, int64_t * non_finite);
 
 /* Graph computation through a scheduler, as a status (GGML_STATUS_* mapped to ggml4j_status). */
 GGML4J_API int32_t      ggml4j_sched_compute(ggml_backend_sched_t sched, struct ggml_cgraph * graph);

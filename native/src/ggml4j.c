@@ -6,10 +6,12 @@
 
 #include "ggml-backend.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef GGML4J_GGML_VERSION
@@ -270,6 +272,163 @@ int32_t ggml4j_tensor_get(const struct ggml_tensor * tensor, void * data, size_t
     }
     if (size > 0) {
         ggml_backend_tensor_get(tensor, data, offset, size);
+    }
+    return GGML4J_OK;
+}
+
+/* ---- greedy pick ----------------------------------------------------------------------------------- */
+
+/*
+ * Two passes over the row: the maximum (and whether any value is NaN or infinite: v - v is 0 for finite v and NaN
+ * otherwise, so a sum of them is 0 exactly when all are finite), then the first index holding it. x86-64 runs both
+ * in vector registers, AVX2 where the CPU has it (chosen at run time, as the library is built for the baseline);
+ * other targets run the scalar loops. max(v, m) as vmaxps computes it is v > m ? v : m, the scalar loop's rule, so
+ * NaN never becomes the maximum on either path.
+ */
+static void argmax_scan_scalar(const float * x, int64_t from, int64_t n, float * max, float * z) {
+    float m = *max;
+    float s = *z;
+    for (int64_t i = from; i < n; i++) {
+        const float v = x[i];
+        m = v > m ? v : m;
+        s += v - v;
+    }
+    *max = m;
+    *z = s;
+}
+
+static int64_t argmax_find_scalar(const float * x, int64_t from, int64_t n, float max) {
+    for (int64_t i = from; i < n; i++) {
+        if (x[i] == max) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+static float argmax_hmax(const float * lanes, int count, float m) {
+    for (int j = 0; j < count; j++) {
+        m = lanes[j] > m ? lanes[j] : m;
+    }
+    return m;
+}
+
+static float argmax_hsum(const float * lanes, int count, float s) {
+    for (int j = 0; j < count; j++) {
+        s += lanes[j];
+    }
+    return s;
+}
+
+__attribute__((target("avx2")))
+static int64_t argmax_avx2(const float * x, int64_t n, float * z) {
+    __m256 m0 = _mm256_set1_ps(-INFINITY);
+    __m256 m1 = m0;
+    __m256 z0 = _mm256_setzero_ps();
+    __m256 z1 = z0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256 a = _mm256_loadu_ps(x + i);
+        const __m256 b = _mm256_loadu_ps(x + i + 8);
+        m0 = _mm256_max_ps(a, m0);
+        m1 = _mm256_max_ps(b, m1);
+        z0 = _mm256_add_ps(z0, _mm256_sub_ps(a, a));
+        z1 = _mm256_add_ps(z1, _mm256_sub_ps(b, b));
+    }
+    float lanes[16];
+    _mm256_storeu_ps(lanes, m0);
+    _mm256_storeu_ps(lanes + 8, m1);
+    float max = argmax_hmax(lanes, 16, -INFINITY);
+    _mm256_storeu_ps(lanes, z0);
+    _mm256_storeu_ps(lanes + 8, z1);
+    float s = argmax_hsum(lanes, 16, 0.0f);
+    argmax_scan_scalar(x, i, n, &max, &s);
+    *z = s;
+    const __m256 mv = _mm256_set1_ps(max);
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        const int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + k), mv, _CMP_EQ_OQ));
+        if (mask != 0) {
+            return k + __builtin_ctz((unsigned) mask);
+        }
+    }
+    return argmax_find_scalar(x, k, n, max);
+}
+
+static int64_t argmax_sse2(const float * x, int64_t n, float * z) {
+    __m128 m0 = _mm_set1_ps(-INFINITY);
+    __m128 m1 = m0;
+    __m128 z0 = _mm_setzero_ps();
+    __m128 z1 = z0;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128 a = _mm_loadu_ps(x + i);
+        const __m128 b = _mm_loadu_ps(x + i + 4);
+        m0 = _mm_max_ps(a, m0);
+        m1 = _mm_max_ps(b, m1);
+        z0 = _mm_add_ps(z0, _mm_sub_ps(a, a));
+        z1 = _mm_add_ps(z1, _mm_sub_ps(b, b));
+    }
+    float lanes[8];
+    _mm_storeu_ps(lanes, m0);
+    _mm_storeu_ps(lanes + 4, m1);
+    float max = argmax_hmax(lanes, 8, -INFINITY);
+    _mm_storeu_ps(lanes, z0);
+    _mm_storeu_ps(lanes + 4, z1);
+    float s = argmax_hsum(lanes, 8, 0.0f);
+    argmax_scan_scalar(x, i, n, &max, &s);
+    *z = s;
+    const __m128 mv = _mm_set1_ps(max);
+    int64_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        const int mask = _mm_movemask_ps(_mm_cmpeq_ps(_mm_loadu_ps(x + k), mv));
+        if (mask != 0) {
+            return k + __builtin_ctz((unsigned) mask);
+        }
+    }
+    return argmax_find_scalar(x, k, n, max);
+}
+#endif
+
+int32_t ggml4j_argmax_f32(const float * x, int64_t n, int64_t * index, int64_t * non_finite) {
+    if (x == NULL || index == NULL || non_finite == NULL || n <= 0) {
+        return GGML4J_E_INVALID_ARG;
+    }
+    float z = 0.0f;
+    int64_t at;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    static int path = -1; /* 0 scalar, 1 SSE2, 2 AVX2; GGML4J_ARGMAX=scalar|sse2 forces one (for tests) */
+    if (path < 0) {
+        const char * force = getenv("GGML4J_ARGMAX");
+        __builtin_cpu_init();
+        path = force != NULL && strcmp(force, "scalar") == 0 ? 0
+             : force != NULL && strcmp(force, "sse2") == 0   ? 1
+             : __builtin_cpu_supports("avx2")                ? 2 : 1;
+    }
+    if (path == 0) {
+        float max = -INFINITY;
+        argmax_scan_scalar(x, 0, n, &max, &z);
+        at = argmax_find_scalar(x, 0, n, max);
+    } else {
+        at = path == 2 ? argmax_avx2(x, n, &z) : argmax_sse2(x, n, &z);
+    }
+#else
+    float max = -INFINITY;
+    argmax_scan_scalar(x, 0, n, &max, &z);
+    at = argmax_find_scalar(x, 0, n, max);
+#endif
+    *index = at < 0 ? 0 : at; /* a row of only NaN and -inf: 0, and flagged below */
+    *non_finite = -1;
+    if (z != 0.0f) { /* NaN compares unequal */
+        for (int64_t k = 0; k < n; k++) {
+            if (!isfinite(x[k])) {
+                *non_finite = k;
+                break;
+            }
+        }
     }
     return GGML4J_OK;
 }

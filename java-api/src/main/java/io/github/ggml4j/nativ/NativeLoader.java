@@ -39,7 +39,7 @@ public final class NativeLoader {
     public static final String LIBRARY_PATH_PROPERTY = "ggml4j.library.path";
     static final String PROPERTIES = "ggml4j-natives.properties";
     /** Bumped with GGML4J_ABI_VERSION in native/include/ggml4j.h. */
-    static final int EXPECTED_ABI = 1;
+    static final int EXPECTED_ABI = 2;
     static final String EXPECTED_GGML_VERSION = "0.25.1";
 
     private static final System.Logger LOG = System.getLogger("io.github.ggml4j.native");

@@ -96,9 +96,23 @@ public final class Engine implements AutoCloseable {
 
     // ---- what sessions call -------------------------------------------------------------------------------
 
-    /** A new, empty sequence that may hold up to {@code limit} positions. */
+    /**
+     * A new, empty sequence that may hold up to {@code limit} positions. Registered at once, not between steps:
+     * a server opening a session per request would otherwise wait for the running step to end, and its prompt
+     * then often missed the next one. (Releasing stays a task between steps: done as soon as it was asked, it
+     * let the planner see other cached prompts than a synchronous release does, and greedy answers then
+     * differed between runs under flash attention, 3 of 4 load tests.)
+     */
     public Sequence newSequence(int limit, boolean waitWhenFull) {
-        return call(() -> sequences.register(limit, waitWhenFull));
+        lock.lock();
+        try {
+            if (closing) {
+                throw new ResourceClosedException("the model is closed");
+            }
+        } finally {
+            lock.unlock();
+        }
+        return sequences.register(limit, waitWhenFull);
     }
 
     /** As {@link #newSequence}, for tasks already on the engine's thread. */

@@ -1,5 +1,9 @@
 package io.github.ggml4j.runtime;
 
+import io.github.ggml4j.GenerationException;
+import io.github.ggml4j.internal.ggml.GgmlLib;
+import io.github.ggml4j.nativ.NativeStatus;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -24,6 +28,8 @@ public final class Sequence {
     /** The last output row in native memory, copied there from the graph's output by the engine. */
     private MemorySegment nativeOutput;
     private FloatBuffer nativeView;
+    /** Two int64 results of the native greedy pick (index, first non-finite index). */
+    private MemorySegment pick;
     private boolean nativeCurrent;
     private boolean hasOutput;
     volatile boolean generating;
@@ -95,6 +101,31 @@ public final class Sequence {
             return null;
         }
         return nativeCurrent ? nativeView.duplicate() : FloatBuffer.wrap(lastOutput);
+    }
+
+    /**
+     * The greedy pick over the last output when it is in native memory: the first index of its largest logit,
+     * read there by libggml4j's vector loop (2.6 us for 32k logits, where a copy and a Java loop under the
+     * client compiler take 50); -1 when the last output is on the heap (or there is none).
+     *
+     * @throws GenerationException when a logit is NaN or infinite (broken weights)
+     */
+    public int greedyPick() {
+        if (!hasOutput || !nativeCurrent) {
+            return -1;
+        }
+        if (pick == null) {
+            pick = MemorySegment.ofBuffer(ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder()));
+        }
+        long width = nativeOutput.byteSize() / 4;
+        NativeStatus.check(GgmlLib.ggml4j_argmax_f32(nativeOutput, width, pick, pick.asSlice(8)), "greedy pick");
+        long bad = pick.get(ValueLayout.JAVA_LONG, 8);
+        if (bad >= 0) {
+            float v = nativeOutput.get(ValueLayout.JAVA_FLOAT, 4 * bad);
+            throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + bad
+                    + "; its weights are probably broken (NaN or Inf)");
+        }
+        return (int) pick.get(ValueLayout.JAVA_LONG, 0);
     }
 
     /** The native last-output buffer of {@code width} floats, for the engine to write the next output into. */

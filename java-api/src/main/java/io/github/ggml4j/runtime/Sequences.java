@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * The engine's sequences: their ids in memory, the closed sessions' contexts kept as cached prompts (least
- * recently used first out when cells are needed), and prefix reuse across all of them. Engine thread only.
+ * recently used first out when cells are needed), and prefix reuse across all of them. Engine thread only, but
+ * for {@link #register}, which any thread may call: the ids and the id map are guarded by the map's monitor.
  */
 final class Sequences {
 
@@ -28,11 +29,13 @@ final class Sequences {
     }
 
     Sequence register(int limit, boolean waitWhenFull) {
-        int id = ids.nextClearBit(0);
-        ids.set(id);
-        Sequence s = new Sequence(id, limit, waitWhenFull);
-        byId.put(id, s);
-        return s;
+        synchronized (byId) {
+            int id = ids.nextClearBit(0);
+            ids.set(id);
+            Sequence s = new Sequence(id, limit, waitWhenFull);
+            byId.put(id, s);
+            return s;
+        }
     }
 
     /**
@@ -60,8 +63,10 @@ final class Sequences {
         if (s.cached) {
             memory.markCached(s.id, false);
         }
-        byId.remove(s.id);
-        ids.clear(s.id);
+        synchronized (byId) {
+            byId.remove(s.id);
+            ids.clear(s.id);
+        }
         cached.remove(s);
         s.cached = false;
         roomFreed.run();
@@ -85,7 +90,9 @@ final class Sequences {
     }
 
     int live() {
-        return byId.size() - cached.size();
+        synchronized (byId) {
+            return byId.size() - cached.size();
+        }
     }
 
     int cached() {
@@ -109,7 +116,11 @@ final class Sequences {
         int have = seq.position();
         Sequence donor = null;
         int best = have;
-        for (Sequence other : byId.values()) {
+        java.util.List<Sequence> all;
+        synchronized (byId) {
+            all = new java.util.ArrayList<>(byId.values());
+        }
+        for (Sequence other : all) {
             // where cells cannot be shared, an empty sequence computes its own; one with cells gets rows copied
             if (other == seq || (have == 0 && !memory.canShare(other.id, seq.id))) {
                 continue;

@@ -106,10 +106,14 @@ final class Generator {
             next = chain == null ? argmax(logits, logits.length) : sample(FloatBuffer.wrap(logits));
         } else {
             // the logits stay in native memory: greedy and the sampler chain read them there
-            FloatBuffer view = seq.lastOutputForSampling();
-            if (chain == null) {
-                // one bulk copy, then a loop over an array: 2.5x faster than reading the buffer per element
-                // under the client compiler alone (92 vs 36 us for 32k logits), as fast under C2
+            // greedy picks where the row is, by libggml4j's vector loop
+            int picked = chain == null ? seq.greedyPick() : -1;
+            if (picked >= 0) {
+                next = picked;
+            } else if (chain == null) {
+                // a row on the heap (a restored state): one bulk copy, then a loop over an array, 2.5x faster
+                // than reading the buffer per element under the client compiler alone, as fast under C2
+                FloatBuffer view = seq.lastOutputForSampling();
                 int n = view.limit();
                 if (scratch == null || scratch.length < n) {
                     scratch = new float[n];
@@ -117,7 +121,7 @@ final class Generator {
                 view.get(0, scratch, 0, n);
                 next = argmax(scratch, n);
             } else {
-                next = sample(view);
+                next = sample(seq.lastOutputForSampling());
             }
         }
         if (tokenizer != null && tokenizer.isEndOfGeneration(next)) {
@@ -182,22 +186,55 @@ final class Generator {
      * generation instead of emitting garbage.
      */
     static int argmax(float[] logits, int n) {
+        // unrolled by four, the non-finite test folded into sums (x - x is 0 for finite x, NaN for NaN and the
+        // infinities): 2.2x faster under the client compiler the CLI runs on few cores (40 vs 90 us for 32k
+        // logits), 1.3x under C2; ties still go to the lowest id, as each lane is compared in order
         int best = -1;
         float bestValue = Float.NEGATIVE_INFINITY;
-        boolean nonFinite = false;
-        for (int i = 0; i < n; i++) {
-            float v = logits[i];
-            if (v > bestValue) {
+        float z0 = 0;
+        float z1 = 0;
+        float z2 = 0;
+        float z3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            float a = logits[i];
+            float b = logits[i + 1];
+            float c = logits[i + 2];
+            float d = logits[i + 3];
+            if (a > bestValue) {
                 best = i;
-                bestValue = v;
+                bestValue = a;
             }
-            nonFinite |= v - v != 0; // NaN or an infinity, without a branch in the loop
+            if (b > bestValue) {
+                best = i + 1;
+                bestValue = b;
+            }
+            if (c > bestValue) {
+                best = i + 2;
+                bestValue = c;
+            }
+            if (d > bestValue) {
+                best = i + 3;
+                bestValue = d;
+            }
+            z0 += a - a;
+            z1 += b - b;
+            z2 += c - c;
+            z3 += d - d;
         }
-        if (nonFinite) {
-            for (int i = 0; i < n; i++) {
-                float v = logits[i];
+        for (; i < n; i++) {
+            float a = logits[i];
+            if (a > bestValue) {
+                best = i;
+                bestValue = a;
+            }
+            z0 += a - a;
+        }
+        if ((z0 + z1) + (z2 + z3) != 0) { // NaN compares unequal
+            for (int j = 0; j < n; j++) {
+                float v = logits[j];
                 if (!Float.isFinite(v)) {
-                    throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + i
+                    throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + j
                             + "; its weights are probably broken (NaN or Inf)");
                 }
             }

@@ -36,12 +36,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A load test of {@code ggml4j serve}'s server against llama.cpp's {@code llama-server} (built from the same
  * pinned tree) on the same GGUF in the same run: N greedy {@code /v1/completions} requests from C concurrent
  * clients on loopback, then the same requests from one sequential client; requests/s, p50/p99 latency, completed
- * tokens/s and errors for each. Not a unit test: timings depend on the machine and what else runs on it.
+ * tokens/s and errors for each, in rounds (3 by default) in which the servers take turns, and over all rounds. Not a
+ * unit test: timings depend on the machine and what else runs on it.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -Dggml4j.root=. -cp "tests/target/classes:tests/target/lib/*" \
  *     io.github.ggml4j.perf.ServeLoad [--model FILE] [--requests 200] [--concurrency 32] [--max-tokens 32]
- *     [--threads N] [--sequential 50] [--llama-args "-kvu ..."] [--kv-unified true] [--ours process|in-process]
+ *     [--threads N] [--sequential 50] [--rounds 3] [--warmup REQUESTS] [--llama-args "-kvu ..."] [--kv-unified true]
+ *     [--ours process|in-process]
  * </pre>
  *
  * <p>ggml4j's server runs as {@code ./ggml4j serve} in a process of its own, as llama-server does, so the load
@@ -56,8 +58,32 @@ public final class ServeLoad {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Result(String server, String mode, int requests, int errors, double seconds, long tokens, double p50,
-                  double p99, List<String> texts) {
+    record Result(String server, String mode, int requests, int errors, double seconds, long tokens,
+                  double[] latencies, List<String> texts) {
+        double p50() {
+            return sorted()[(int) Math.floor(0.50 * (latencies.length - 1))];
+        }
+
+        double p99() {
+            return sorted()[(int) Math.ceil(0.99 * (latencies.length - 1))];
+        }
+
+        private double[] sorted() {
+            double[] sorted = latencies.clone();
+            Arrays.sort(sorted);
+            return sorted;
+        }
+
+        /** The rounds as one: requests, tokens and wall time summed, latencies pooled. */
+        static Result total(List<Result> rounds) {
+            Result first = rounds.get(0);
+            double[] all = rounds.stream().flatMapToDouble(r -> Arrays.stream(r.latencies())).toArray();
+            return new Result(first.server(), first.mode().replaceFirst(" #\\d+$", "") + ", all rounds",
+                    rounds.stream().mapToInt(Result::requests).sum(), rounds.stream().mapToInt(Result::errors).sum(),
+                    rounds.stream().mapToDouble(Result::seconds).sum(), rounds.stream().mapToLong(Result::tokens).sum(),
+                    all, first.texts());
+        }
+
         double rps() {
             return requests / seconds;
         }
@@ -79,6 +105,8 @@ public final class ServeLoad {
         int concurrency = Integer.parseInt(a.getOrDefault("concurrency", "32"));
         int maxTokens = Integer.parseInt(a.getOrDefault("max-tokens", "32"));
         int sequential = Integer.parseInt(a.getOrDefault("sequential", "50"));
+        int rounds = Integer.parseInt(a.getOrDefault("rounds", "3"));
+        int warmup = Integer.parseInt(a.getOrDefault("warmup", Integer.toString(requests)));
         int threads = Integer.parseInt(a.getOrDefault("threads", Integer.toString(Runtime.getRuntime().availableProcessors())));
         int slot = 256;
         Path file = a.containsKey("model") ? Path.of(a.get("model"))
@@ -112,7 +140,7 @@ public final class ServeLoad {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Path.of("target/llama-server-load.log").toFile()).start();
         // both servers up at once (the idle one sleeps), measured in turns: each phase of one right after the
         // same phase of the other, so a change in the machine's load hits both alike
-        Result[] res = new Result[4];
+        List<List<Result>> res = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         boolean unified = Boolean.parseBoolean(a.getOrDefault("kv-unified", "false"));
         boolean inProcess = a.getOrDefault("ours", "process").equals("in-process");
         Model model = null;
@@ -150,24 +178,56 @@ public final class ServeLoad {
             URI theirs = URI.create("http://127.0.0.1:" + port);
             awaitHealthy(theirs, p, "llama-server", "target/llama-server-load.log");
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            List<String> warm = prompts.subList(0, Math.min(prompts.size(), concurrency));
+            // warmed up with the whole load once: ggml4j's JIT compiles its request path in the first few hundred
+            // requests (with 32 only, its first measured round ran 0.85x where later ones ran 0.98x)
+            List<String> warm = prompts.subList(0, Math.min(prompts.size(), warmup));
             List<String> seq = prompts.subList(0, Math.min(sequential, prompts.size()));
             run("ggml4j serve", "warm-up", ours, http, warm, concurrency, maxTokens);
             run("llama-server", "warm-up", theirs, http, warm, concurrency, maxTokens);
             io.github.ggml4j.runtime.Engine engine = model == null ? null
                     : io.github.ggml4j.runtime.ModelAccess.get().engine(model);
             io.github.ggml4j.runtime.Engine.Stats before = engine == null ? null : engine.stats();
-            res[0] = run("ggml4j serve", concurrency + " concurrent", ours, http, prompts, concurrency, maxTokens);
+            // each phase in rounds, the servers taking turns and swapping who goes first: on a shared machine
+            // whose speed drifts by 20% over seconds, one long phase each measures the drift more than the servers
+            for (int k = 1; k <= rounds; k++) {
+                String tag = rounds > 1 ? " #" + k : "";
+                for (int turn = 0; turn < 2; turn++) {
+                    if ((turn == 0) == (k % 2 == 1)) {
+                        res.get(0).add(run("ggml4j serve", concurrency + " concurrent" + tag, ours, http, prompts,
+                                concurrency, maxTokens));
+                    } else {
+                        res.get(2).add(run("llama-server", concurrency + " concurrent" + tag, theirs, http, prompts,
+                                concurrency, maxTokens));
+                    }
+                }
+            }
             if (engine != null) {
                 io.github.ggml4j.runtime.Engine.Stats after = engine.stats();
                 long steps = after.steps() - before.steps();
+                long generated = res.get(0).stream().mapToLong(Result::tokens).sum();
                 System.out.printf(Locale.ROOT, "ggml4j engine: %d steps for %d requests (%.1f generated tokens a step), "
-                        + "%d graphs built, %d reused%n", steps, prompts.size(), (double) res[0].tokens() / steps,
+                        + "%d graphs built, %d reused%n", steps, prompts.size() * rounds, (double) generated / steps,
                         after.graphBuilds() - before.graphBuilds(), after.graphReuses() - before.graphReuses());
             }
-            res[2] = run("llama-server", concurrency + " concurrent", theirs, http, prompts, concurrency, maxTokens);
-            res[1] = run("ggml4j serve", "1 sequential", ours, http, seq, 1, maxTokens);
-            res[3] = run("llama-server", "1 sequential", theirs, http, seq, 1, maxTokens);
+            if (command.contains("--metrics")) {
+                // llama-server's own counters: its decode calls and the slots busy in each, to set against the
+                // engine's steps above (in-process mode)
+                String metrics = http.send(HttpRequest.newBuilder(theirs.resolve("/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                metrics.lines().filter(l -> l.startsWith("llamacpp:n_decode_total")
+                        || l.startsWith("llamacpp:n_busy_slots_per_decode") || l.startsWith("llamacpp:tokens_predicted_total"))
+                        .forEach(l -> System.out.println("llama-server metrics (warm-up and concurrent rounds): " + l));
+            }
+            for (int k = 1; k <= rounds; k++) {
+                String tag = rounds > 1 ? " #" + k : "";
+                for (int turn = 0; turn < 2; turn++) {
+                    if ((turn == 0) == (k % 2 == 1)) {
+                        res.get(1).add(run("ggml4j serve", "1 sequential" + tag, ours, http, seq, 1, maxTokens));
+                    } else {
+                        res.get(3).add(run("llama-server", "1 sequential" + tag, theirs, http, seq, 1, maxTokens));
+                    }
+                }
+            }
         } finally {
             if (server != null) {
                 server.close();
@@ -184,13 +244,23 @@ public final class ServeLoad {
                 }
             }
         }
-        List<Result> results = List.of(res);
+        List<Result> results = new ArrayList<>();
+        for (List<Result> phase : res) {
+            results.add(Result.total(phase));
+        }
         System.out.println();
         System.out.println("| server | clients | requests | errors | wall s | req/s | p50 ms | p99 ms | tokens | tokens/s |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|");
-        for (Result r : results) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %.2f | %.2f | %.0f | %.0f | %d | %.1f |%n", r.server(),
-                    r.mode(), r.requests(), r.errors(), r.seconds(), r.rps(), r.p50(), r.p99(), r.tokens(), r.tps());
+        for (int i = 0; i < 4; i++) {
+            List<Result> rows = new ArrayList<>(res.get(i));
+            if (rounds > 1) {
+                rows.add(results.get(i));
+            }
+            for (Result r : rows) {
+                System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %.2f | %.2f | %.0f | %.0f | %d | %.1f |%n",
+                        r.server(), r.mode(), r.requests(), r.errors(), r.seconds(), r.rps(), r.p50(), r.p99(),
+                        r.tokens(), r.tps());
+            }
         }
         Result ours = results.get(0);
         Result theirs = results.get(2);
@@ -198,12 +268,26 @@ public final class ServeLoad {
         for (int i = 0; i < ours.texts().size(); i++) {
             same += ours.texts().get(i).equals(theirs.texts().get(i)) ? 1 : 0;
         }
-        System.out.printf(Locale.ROOT, "%nconcurrent completed tokens/s, ggml4j / llama-server: %.3f; sequential: %.3f%n",
-                ours.tps() / theirs.tps(), results.get(1).tps() / results.get(3).tps());
+        StringBuilder perRound = new StringBuilder();
+        for (int k = 0; k < rounds; k++) {
+            perRound.append(k == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f",
+                    res.get(0).get(k).tps() / res.get(2).get(k).tps()));
+        }
+        System.out.printf(Locale.ROOT, "%nconcurrent completed tokens/s, ggml4j / llama-server: %.3f (%d rounds: %s); "
+                + "sequential: %.3f%n", ours.tps() / theirs.tps(), rounds, perRound, results.get(1).tps()
+                / results.get(3).tps());
+        int repeatOurs = 0;
+        int repeatTheirs = 0;
+        for (int k = 1; k < rounds; k++) {
+            repeatOurs += agree(res.get(0).get(0), res.get(0).get(k));
+            repeatTheirs += agree(res.get(2).get(0), res.get(2).get(k));
+        }
         System.out.printf(Locale.ROOT, "identical greedy answers, ggml4j vs llama-server (concurrent runs): %d of %d;"
-                + " ggml4j concurrent vs sequential: %d of %d; llama-server concurrent vs sequential: %d of %d%n", same,
-                ours.texts().size(), agree(ours, results.get(1)), results.get(1).requests(),
-                agree(theirs, results.get(3)), results.get(3).requests());
+                + " ggml4j concurrent vs sequential: %d of %d; llama-server concurrent vs sequential: %d of %d; "
+                + "later rounds vs the first: ggml4j %d, llama-server %d of %d%n", same,
+                ours.texts().size(), agree(ours, results.get(1)), results.get(1).requests() / rounds,
+                agree(theirs, results.get(3)), results.get(3).requests() / rounds, repeatOurs, repeatTheirs,
+                (rounds - 1) * ours.texts().size());
     }
 
     private static int agree(Result a, Result b) {
@@ -222,6 +306,8 @@ public final class ServeLoad {
         String[] texts = new String[n];
         AtomicInteger next = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
+        double[] promptMs = new double[n];
+        double[] predictedMs = new double[n];
         long t0 = System.nanoTime();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> workers = new ArrayList<>();
@@ -244,6 +330,8 @@ public final class ServeLoad {
                             }
                             tokens[i] = j.at("/usage/completion_tokens").asLong();
                             texts[i] = j.at("/choices/0/text").asText();
+                            promptMs[i] = j.at("/timings/prompt_ms").asDouble(Double.NaN);
+                            predictedMs[i] = j.at("/timings/predicted_ms").asDouble(Double.NaN);
                         } catch (IOException e) {
                             errors.incrementAndGet();
                         }
@@ -256,12 +344,13 @@ public final class ServeLoad {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        double[] sorted = latency.clone();
-        Arrays.sort(sorted);
-        Result r = new Result(name, mode, n, errors.get(), seconds, Arrays.stream(tokens).sum(),
-                sorted[(int) Math.floor(0.50 * (n - 1))], sorted[(int) Math.ceil(0.99 * (n - 1))], Arrays.asList(texts));
-        System.out.printf(Locale.ROOT, "%s, %s: %d requests in %.2f s, %d errors, %.1f tokens/s%n", name, mode, n,
-                seconds, r.errors(), r.tps());
+        Result r = new Result(name, mode, n, errors.get(), seconds, Arrays.stream(tokens).sum(), latency,
+                Arrays.asList(texts));
+        double prompt = Arrays.stream(promptMs).average().orElse(Double.NaN);
+        double predicted = Arrays.stream(predictedMs).average().orElse(Double.NaN);
+        System.out.printf(Locale.ROOT, "%s, %s: %d requests in %.2f s, %d errors, %.1f tokens/s%s%n", name, mode, n,
+                seconds, r.errors(), r.tps(), Double.isNaN(prompt) ? "" : String.format(Locale.ROOT,
+                        " (server timings, mean: prompt %.1f ms, generation %.1f ms)", prompt, predicted));
         return r;
     }
 

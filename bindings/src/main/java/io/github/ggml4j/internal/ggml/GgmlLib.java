@@ -284,10 +284,10 @@ public class GgmlLib {
     public static int GGUF_DEFAULT_ALIGNMENT() {
         return GGUF_DEFAULT_ALIGNMENT;
     }
-    private static final int GGML4J_ABI_VERSION = (int)1L;
+    private static final int GGML4J_ABI_VERSION = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define GGML4J_ABI_VERSION 1
+     * #define GGML4J_ABI_VERSION 2
      * }
      */
     public static int GGML4J_ABI_VERSION() {
@@ -37928,6 +37928,67 @@ public class GgmlLib {
                 traceDowncall("ggml4j_dequantize", type, src, src_size, dst, n_values);
             }
             return (int)mh$.invokeExact(type, src, src_size, dst, n_values);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ggml4j_argmax_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            GgmlLib.C_INT,
+            GgmlLib.C_POINTER,
+            GgmlLib.C_LONG,
+            GgmlLib.C_POINTER,
+            GgmlLib.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = GgmlLib.findOrThrow("ggml4j_argmax_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_argmax_f32(const float *x, int64_t n, int64_t *index, int64_t *non_finite)
+     * }
+     */
+    public static FunctionDescriptor ggml4j_argmax_f32$descriptor() {
+        return ggml4j_argmax_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_argmax_f32(const float *x, int64_t n, int64_t *index, int64_t *non_finite)
+     * }
+     */
+    public static MethodHandle ggml4j_argmax_f32$handle() {
+        return ggml4j_argmax_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ggml4j_argmax_f32(const float *x, int64_t n, int64_t *index, int64_t *non_finite)
+     * }
+     */
+    public static MemorySegment ggml4j_argmax_f32$address() {
+        return ggml4j_argmax_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ggml4j_argmax_f32(const float *x, int64_t n, int64_t *index, int64_t *non_finite)
+     * }
+     */
+    public static int ggml4j_argmax_f32(MemorySegment x, long n, MemorySegment index, MemorySegment non_finite) {
+        var mh$ = ggml4j_argmax_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ggml4j_argmax_f32", x, n, index, non_finite);
+            }
+            return (int)mh$.invokeExact(x, n, index, non_finite);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
