@@ -20,6 +20,9 @@ final class StreamLayouts {
     /** More distinct per-stream token counts than this in one step and every group gets the largest count. */
     static final int MAX_GROUPS = 6;
 
+    /** At most this many groups (runs of streams) in one step; the closest runs of a count join beyond it. */
+    static final int MAX_RUNS = 12;
+
     /** Streams {@code [first, first + streams)} with {@code perStream} query rows each, over {@code attended} cells. */
     record Group(int perStream, int first, int streams, int attended) {
         int rows() {
@@ -42,19 +45,29 @@ final class StreamLayouts {
         return Math.min(streamCells, (Math.max(1, top) + PAD - 1) / PAD * PAD);
     }
 
-    /** The step's groups: streams by their token count, each group from its first stream to its last. */
+    /**
+     * The step's groups: streams by their token count, each group over a range of streams. Single tokens (the
+     * generating streams) make one group from the first such stream to the last, the streams between getting
+     * dummy rows; a count above one (a prompt chunk) makes one group per run of adjacent streams, as a dummy there
+     * costs that many query rows: five prompts of 22 tokens spread over 32 streams were 550 rows of attention in
+     * one group, 110 in five.
+     */
     List<Group> groups(int[] need, Cells[] cells) {
-        TreeMap<Integer, int[]> ranges = new TreeMap<>(); // count -> {first, last}
+        TreeMap<Integer, List<int[]>> runs = new TreeMap<>(); // count -> {first, last} ranges
         for (int s = 0; s < streams; s++) {
             if (need[s] > 0) {
-                int[] r = ranges.computeIfAbsent(need[s], c -> new int[] {Integer.MAX_VALUE, -1});
-                r[0] = Math.min(r[0], s);
-                r[1] = Math.max(r[1], s);
+                List<int[]> r = runs.computeIfAbsent(need[s], c -> new ArrayList<>());
+                int[] lastRun = r.isEmpty() ? null : r.get(r.size() - 1);
+                if (lastRun != null && (need[s] == 1 || lastRun[1] == s - 1)) {
+                    lastRun[1] = s;
+                } else {
+                    r.add(new int[] {s, s});
+                }
             }
         }
-        if (ranges.size() > MAX_GROUPS) {
+        if (runs.size() > MAX_GROUPS) {
             // too many shapes for one graph: one group at the largest count, the others padded with dummies
-            int max = ranges.lastKey();
+            int max = runs.lastKey();
             int first = streams;
             int last = -1;
             for (int s = 0; s < streams; s++) {
@@ -63,22 +76,54 @@ final class StreamLayouts {
                     last = s;
                 }
             }
-            ranges.clear();
-            ranges.put(max, new int[] {first, last});
+            runs.clear();
+            runs.put(max, List.<int[]>of(new int[] {first, last}));
+        }
+        int total = 0;
+        for (List<int[]> r : runs.values()) {
+            total += r.size();
+        }
+        // past MAX_RUNS groups, the runs of a count closest together join (their gap gets dummies)
+        while (total > MAX_RUNS && joinClosest(runs)) {
+            total--;
         }
         List<Group> out = new ArrayList<>();
-        for (Map.Entry<Integer, int[]> e : ranges.entrySet()) {
-            int first = e.getValue()[0];
-            int last = e.getValue()[1];
-            int top = 0;
-            for (int s = first; s <= last; s++) {
-                if (need[s] > 0) {
-                    top = Math.max(top, cells[s].top());
+        for (Map.Entry<Integer, List<int[]>> e : runs.entrySet()) {
+            for (int[] range : e.getValue()) {
+                int top = 0;
+                for (int s = range[0]; s <= range[1]; s++) {
+                    if (need[s] > 0) {
+                        top = Math.max(top, cells[s].top());
+                    }
                 }
+                out.add(new Group(e.getKey(), range[0], range[1] - range[0] + 1, attended(top)));
             }
-            out.add(new Group(e.getKey(), first, last - first + 1, attended(top)));
         }
         return out;
+    }
+
+    /** Joins the two neighbouring runs of one count whose gap costs the fewest dummy rows; false if none. */
+    private static boolean joinClosest(TreeMap<Integer, List<int[]>> runs) {
+        List<int[]> bestList = null;
+        int bestIndex = -1;
+        long bestCost = Long.MAX_VALUE;
+        for (Map.Entry<Integer, List<int[]>> e : runs.entrySet()) {
+            List<int[]> r = e.getValue();
+            for (int i = 0; i + 1 < r.size(); i++) {
+                long cost = (long) e.getKey() * (r.get(i + 1)[0] - r.get(i)[1] - 1);
+                if (cost < bestCost) {
+                    bestCost = cost;
+                    bestList = r;
+                    bestIndex = i;
+                }
+            }
+        }
+        if (bestList == null) {
+            return false;
+        }
+        bestList.get(bestIndex)[1] = bestList.get(bestIndex + 1)[1];
+        bestList.remove(bestIndex + 1);
+        return true;
     }
 
     /** The id of a layout, given on first sight. */
