@@ -1,6 +1,5 @@
 package io.github.ggml4j.runtime;
 
-import io.github.ggml4j.GenerationException;
 import io.github.ggml4j.internal.ggml.GgmlLib;
 import io.github.ggml4j.nativ.NativeStatus;
 
@@ -106,9 +105,8 @@ public final class Sequence {
     /**
      * The greedy pick over the last output when it is in native memory: the first index of its largest logit,
      * read there by libggml4j's vector loop (2.6 us for 32k logits, where a copy and a Java loop under the
-     * client compiler take 50); -1 when the last output is on the heap (or there is none).
-     *
-     * @throws GenerationException when a logit is NaN or infinite (broken weights)
+     * client compiler take 50); -1 when the last output is on the heap, when there is none, or when a logit is
+     * NaN or infinite (the caller's own loop then reads the row and names the logit in its error).
      */
     public int greedyPick() {
         if (!hasOutput || !nativeCurrent) {
@@ -119,13 +117,7 @@ public final class Sequence {
         }
         long width = nativeOutput.byteSize() / 4;
         NativeStatus.check(GgmlLib.ggml4j_argmax_f32(nativeOutput, width, pick, pick.asSlice(8)), "greedy pick");
-        long bad = pick.get(ValueLayout.JAVA_LONG, 8);
-        if (bad >= 0) {
-            float v = nativeOutput.get(ValueLayout.JAVA_FLOAT, 4 * bad);
-            throw new GenerationException("the model produced a non-finite logit (" + v + ") for token " + bad
-                    + "; its weights are probably broken (NaN or Inf)");
-        }
-        return (int) pick.get(ValueLayout.JAVA_LONG, 0);
+        return pick.get(ValueLayout.JAVA_LONG, 8) >= 0 ? -1 : (int) pick.get(ValueLayout.JAVA_LONG, 0);
     }
 
     /** The native last-output buffer of {@code width} floats, for the engine to write the next output into. */

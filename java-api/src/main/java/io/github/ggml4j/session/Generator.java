@@ -111,7 +111,8 @@ final class Generator {
             if (picked >= 0) {
                 next = picked;
             } else if (chain == null) {
-                // a row on the heap (a restored state): one bulk copy, then a loop over an array, 2.5x faster
+                // a row on the heap (a restored state) or with a non-finite logit, which this loop reports: one
+                // bulk copy, then a loop over an array, 2.5x faster
                 // than reading the buffer per element under the client compiler alone, as fast under C2
                 FloatBuffer view = seq.lastOutputForSampling();
                 int n = view.limit();
