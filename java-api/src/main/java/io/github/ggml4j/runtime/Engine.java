@@ -25,7 +25,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * a single decode loop. Each step gathers the pending work of all sequences into one micro-batch (continuous
  * batching): tokens of generating sequences first, then prompt chunks round-robin, so a long prompt never
  * stops the others' generation. Sequence operations (fork, truncate, release, state) run on the same thread
- * between steps, so nothing else ever touches the memory.
+ * between steps, so nothing else ever touches the memory. The one exception: a lone caller's steps at one
+ * thread run on the caller's thread while the engine's thread waits ({@link #canStepInline}), one at a time
+ * all the same.
  */
 public final class Engine implements AutoCloseable {
 
@@ -51,9 +53,17 @@ public final class Engine implements AutoCloseable {
     /** The engine on whose thread this one's graphs run, or null for its own ({@link ComputeHosts}). */
     private volatile Engine computeHost;
     private Set<Sequence> lastStep = Set.of();
+    /**
+     * Whether the engine's thread is at work (guarded by the lock): from leaving its wait to a step's end, where
+     * only handing over results is left. A caller that finds it free may step inline.
+     */
+    private boolean engineBusy;
+    /** The caller running steps itself while the engine's thread waits, or null (guarded by the lock). */
+    private Thread inlineStepper;
     private boolean closing;
     private boolean closed;
     private long steps;
+    private long inlineSteps;
 
     private Engine(LoadedModel model, EngineOptions options) {
         this.model = model;
@@ -137,6 +147,7 @@ public final class Engine implements AutoCloseable {
      */
     public float[][] decode(Sequence seq, int[] tokens, boolean allRows) {
         Request r = new Request(seq, tokens, allRows);
+        boolean inline;
         lock.lock();
         try {
             if (closing) {
@@ -146,13 +157,67 @@ public final class Engine implements AutoCloseable {
                 throw new ResourceClosedException("the session is closed");
             }
             seq.pending = r;
+            inline = canStepInline();
             pending.add(r);
-            wake.signalAll();
+            if (inline) {
+                inlineStepper = Thread.currentThread();
+            } else {
+                wake.signalAll();
+            }
         } finally {
             lock.unlock();
         }
+        if (inline) {
+            stepInline(r);
+        }
         join(r.done);
         return r.rows;
+    }
+
+    /**
+     * Whether a caller may run its request's steps on its own thread (lock held): it is the only work there is,
+     * the engine's thread waits, nothing needs that thread, and ggml computes on one thread. Handing each token
+     * to the engine's thread and its result back costs two thread wake-ups, a fifth of a token's time on the
+     * demo model (tg128 at one thread: 2900 tokens/s handed over, 3630 inline, llama-bench 3850). With more
+     * threads ggml's OpenMP workers belong to the thread that computes, and a second computing thread's pool
+     * puts libgomp's barriers to sleep (see {@link ComputeHosts}): tg fell to a fifth, so those stay handed over.
+     * Virtual threads (the server's requests) always hand over, so their steps batch together.
+     */
+    private boolean canStepInline() {
+        return options.threads() == 1 && !engineBusy && inlineStepper == null && pending.isEmpty()
+                && running.isEmpty() && controls.isEmpty() && computeHost == null
+                && !Thread.currentThread().isVirtual();
+    }
+
+    /** Runs steps on the caller's thread until its request ends or something needs the engine's thread. */
+    private void stepInline(Request r) {
+        try {
+            while (true) {
+                lock.lock();
+                try {
+                    if (closing || r.done.isDone() || r.waitingForRoom || !controls.isEmpty()) {
+                        break;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                dropCancelled();
+                long before = steps;
+                step();
+                inlineSteps += steps - before;
+            }
+        } catch (Throwable t) {
+            failAll(new NativeException("the engine stopped: " + t, 0));
+            throw t;
+        } finally {
+            lock.lock();
+            try {
+                inlineStepper = null;
+                wake.signalAll(); // work that came meanwhile, or a closing engine, goes on on the engine's thread
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
     /**
@@ -304,15 +369,18 @@ public final class Engine implements AutoCloseable {
         return memory;
     }
 
-    /** Cells in use, sequences alive and cached, steps run, tokens reused, graphs built and reused. */
+    /**
+     * Cells in use, sequences alive and cached, steps run (of them on a caller's thread), tokens reused, graphs
+     * built and reused.
+     */
     public record Stats(int usedCells, int cells, int sequences, int cachedPrompts, long steps, long reusedTokens,
-                        int graphBuilds, int graphReuses, long memoryBytes, long computeBytes) {
+                        int graphBuilds, int graphReuses, long memoryBytes, long computeBytes, long inlineSteps) {
     }
 
     public Stats stats() {
         return call(() -> new Stats(memory.usedCells(), memory.capacity(), sequences.live(),
                 sequences.cached(), steps, sequences.reusedTokens(), compute.graphBuilds(), compute.graphReuses(),
-                memory.nativeBytes(), compute.computeBytes()));
+                memory.nativeBytes(), compute.computeBytes(), inlineSteps));
     }
 
     private static void join(java.util.concurrent.CompletableFuture<Void> f) {
@@ -373,12 +441,15 @@ public final class Engine implements AutoCloseable {
                 List<FutureTask<?>> tasks = new ArrayList<>();
                 lock.lock();
                 try {
-                    while (!closing && controls.isEmpty() && !runnable()) {
+                    // a caller stepping inline finishes first, even when closing: it uses the native side
+                    engineBusy = false;
+                    while (inlineStepper != null || !closing && controls.isEmpty() && !runnable()) {
                         wake.awaitUninterruptibly();
                     }
                     if (closing) {
                         break;
                     }
+                    engineBusy = true;
                     tasks.addAll(controls);
                     controls.clear();
                 } finally {
@@ -559,6 +630,10 @@ public final class Engine implements AutoCloseable {
             }
             if (success) {
                 pending.removeAll(out);
+                // only completing futures is left (their sequences' own fields): the next request of a caller
+                // woken by one may step inline, or the engine's thread, which would otherwise still be finishing
+                // this step, keeps every later token of that caller too, two thread wake-ups each
+                engineBusy = false;
             } else {
                 out.clear();
                 out.addAll(running);
