@@ -3,6 +3,8 @@ package io.github.ggml4j.runtime;
 import io.github.ggml4j.NativeLibraryException;
 import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.internal.ggml.GgmlLib;
+import io.github.ggml4j.internal.ggml.ggml_backend_dev_caps;
+import io.github.ggml4j.internal.ggml.ggml_backend_dev_props;
 import io.github.ggml4j.nativ.CpuPaths;
 import io.github.ggml4j.nativ.NativeLoader;
 import io.github.ggml4j.nativ.NativeRuntime;
@@ -128,6 +130,16 @@ public final class Devices {
             MemorySegment total = arena.allocate(ValueLayout.JAVA_LONG);
             GgmlLib.ggml_backend_dev_memory(dev, free, total);
             return new long[] {free.get(ValueLayout.JAVA_LONG, 0), total.get(ValueLayout.JAVA_LONG, 0)};
+        }
+    }
+
+    /** Whether a device's backend computes asynchronously and has events (what pipelined splits need). */
+    public static boolean asyncWithEvents(MemorySegment dev) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment props = ggml_backend_dev_props.allocate(arena);
+            GgmlLib.ggml_backend_dev_get_props(dev, props);
+            MemorySegment caps = ggml_backend_dev_props.caps(props);
+            return ggml_backend_dev_caps.async(caps) && ggml_backend_dev_caps.events(caps);
         }
     }
 

@@ -87,6 +87,7 @@ public final class Engine implements AutoCloseable {
         long bytes = e.memory.nativeBytes();
         LOG.log(System.Logger.Level.INFO, "ggml4j: " + hp.arch() + " engine: " + e.memory.capacity() + " cells, "
                 + (bytes >> 20) + " MiB, " + e.memory.summary() + ", " + options.threads() + " threads"
+                + (e.compute.pipelined() ? ", splits pipelined over the offload devices" : "")
                 + (e.computeHost != null ? " (computing on another engine's thread: the CPUs are taken)" : ""));
         return e;
     }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>The split: a 4-block model with {@code -ngl 4 -ts 1,1} keeps the embeddings and block 0 on the local CPU, puts
  * blocks 1 and 2 on the first server and block 3 and the head on the second (llama.cpp's rule, which ggml4j
- * follows). The test runs it both ways round, so either server holds the head.
+ * follows). The test runs it both ways round, so either server holds the head. With {@code -ngl 99} everything but
+ * the embeddings is remote, and ggml4j's scheduler pipelines its splits as llama.cpp's does (input copies and
+ * events instead of backend synchronizations): the tokens stay the same.
  */
 class RpcSplitParityTest {
 
@@ -78,15 +81,22 @@ class RpcSplitParityTest {
 
     @Test
     void ggml4jClientOnBothServersGeneratesTheLocalTokens() throws Exception {
-        for (String rpc : new String[] {servers(ours, theirs), servers(theirs, ours)}) {
-            Cli.Result r = Cli.process(dir, "generate", "-m", file.toString(), "-p", PROMPT, "-n", Integer.toString(N),
-                    "-t", "1", "-c", "512", "--rpc", rpc, "-ngl", "4", "-ts", "1,1");
-            assertEquals(0, r.exit(), r.all() + "\nservers:\n" + ours.log() + theirs.log());
-            assertEquals(local.text() + "\n", r.out(), "split over " + rpc + " vs the local run\n" + r.all());
-            // the weights really are on both servers: ggml names remote buffer types RPCn[host:port]
-            String[] eps = rpc.split(",");
-            assertTrue(r.err().contains("[" + eps[0] + "]") && r.err().contains("[" + eps[1] + "]")
-                    && r.err().contains("CPU"), "weights on the CPU and both servers: " + r.err());
+        for (String ngl : new String[] {"4", "99"}) {
+            for (String rpc : new String[] {servers(ours, theirs), servers(theirs, ours)}) {
+                Cli.Result r = Cli.process(dir, Map.of("GGML4J_VERBOSE", "1"), "generate", "-m", file.toString(),
+                        "-p", PROMPT, "-n", Integer.toString(N), "-t", "1", "-c", "512", "--rpc", rpc, "-ngl", ngl,
+                        "-ts", "1,1");
+                assertEquals(0, r.exit(), r.all() + "\nservers:\n" + ours.log() + theirs.log());
+                assertEquals(local.text() + "\n", r.out(),
+                        "-ngl " + ngl + " split over " + rpc + " vs the local run\n" + r.all());
+                // the weights really are on both servers: ggml names remote buffer types RPCn[host:port]
+                String[] eps = rpc.split(",");
+                assertTrue(r.err().contains("[" + eps[0] + "]") && r.err().contains("[" + eps[1] + "]")
+                        && r.err().contains("CPU"), "weights on the CPU and both servers: " + r.err());
+                // llama.cpp's rule: pipelined only when every block and the head are offloaded
+                assertEquals(ngl.equals("99"), r.err().contains("splits pipelined over the offload devices"),
+                        "-ngl " + ngl + ": " + r.err());
+            }
         }
     }
 
@@ -101,18 +111,22 @@ class RpcSplitParityTest {
     @Test
     void llamaCompletionOnBothServersGeneratesTheSameText() {
         byte[] end = {'\n', '\n'};
-        for (String rpc : new String[] {servers(ours, theirs), servers(theirs, ours)}) {
-            ReferenceTool.Output ref = ReferenceTool.check(120, "llama-completion", "-m", file.toString(), "-p",
-                    PROMPT, "-n", Integer.toString(N), "--temp", "0", "-s", "1", "-t", "1", "-c", "512",
-                    "-no-cnv", "--no-escape", "--no-display-prompt", "--no-warmup", "-fit", "off",
-                    "--rpc", rpc, "-ngl", "4", "-ts", "1,1", "-lv", "4");
-            for (String ep : rpc.split(",")) {
-                assertTrue(ref.stderr().contains("[" + ep + "] model buffer size"),
-                        "llama-completion put weights on " + ep + ":\n" + ref.stderr());
+        for (String ngl : new String[] {"4", "99"}) {
+            for (String rpc : new String[] {servers(ours, theirs), servers(theirs, ours)}) {
+                ReferenceTool.Output ref = ReferenceTool.check(120, "llama-completion", "-m", file.toString(), "-p",
+                        PROMPT, "-n", Integer.toString(N), "--temp", "0", "-s", "1", "-t", "1", "-c", "512",
+                        "-no-cnv", "--no-escape", "--no-display-prompt", "--no-warmup", "-fit", "off",
+                        "--rpc", rpc, "-ngl", ngl, "-ts", "1,1", "-lv", "4");
+                for (String ep : rpc.split(",")) {
+                    assertTrue(ref.stderr().contains("[" + ep + "] model buffer size"),
+                            "llama-completion put weights on " + ep + ":\n" + ref.stderr());
+                }
+                assertEquals(ngl.equals("99"), ref.stderr().contains("pipeline parallelism enabled"),
+                        "-ngl " + ngl + ": llama.cpp pipelines the same splits as ggml4j\n" + ref.stderr());
+                assertEquals(new String(concat(plain, end), StandardCharsets.UTF_8),
+                        new String(ref.stdout(), StandardCharsets.UTF_8),
+                        "llama-completion --rpc " + rpc + " -ngl " + ngl + " vs ggml4j's local run\n" + ref.stderr());
             }
-            assertEquals(new String(concat(plain, end), StandardCharsets.UTF_8),
-                    new String(ref.stdout(), StandardCharsets.UTF_8),
-                    "llama-completion --rpc " + rpc + " vs ggml4j's local run\n" + ref.stderr());
         }
     }
 
