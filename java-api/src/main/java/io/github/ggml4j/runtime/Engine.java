@@ -208,7 +208,7 @@ public final class Engine implements AutoCloseable {
                 inlineSteps += steps - before;
             }
         } catch (Throwable t) {
-            failAll(new NativeException("the engine stopped: " + t, 0));
+            stopped(t);
             throw t;
         } finally {
             lock.lock();
@@ -462,11 +462,16 @@ public final class Engine implements AutoCloseable {
                 step();
             }
         } catch (Throwable t) {
-            failAll(new NativeException("the engine stopped: " + t, 0));
+            stopped(t);
             throw t;
         } finally {
             failAll(new ResourceClosedException("the model is closed"));
         }
+    }
+
+    /** A step failed unexpectedly, on whichever thread ran it: every request fails and the engine stops. */
+    private void stopped(Throwable t) {
+        failAll(new NativeException("the engine stopped: " + t, 0));
     }
 
     /** Whether a pending request can make progress now (or must be failed). */

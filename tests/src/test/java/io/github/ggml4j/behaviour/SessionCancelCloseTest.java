@@ -5,6 +5,7 @@ import io.github.ggml4j.Ggml4jException;
 import io.github.ggml4j.ResourceClosedException;
 import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.model.Model;
+import io.github.ggml4j.testing.Background;
 import io.github.ggml4j.testing.Errors;
 import io.github.ggml4j.model.ModelOptions;
 import io.github.ggml4j.parity.Parity;
@@ -20,9 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,7 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Cases 40 and 41: cancelling a prompt evaluation or a generation from another thread stops it promptly with a
@@ -68,32 +66,12 @@ class SessionCancelCloseTest {
         return SessionOptions.defaults().withContextSize(2048);
     }
 
-    /** Runs {@code work} on another thread; its result or exception comes back through the future. */
-    static <T> CompletableFuture<T> async(Supplier<T> work) {
-        return CompletableFuture.supplyAsync(work, r -> {
-            Thread t = new Thread(r, "ggml4j-test-worker");
-            t.setDaemon(true);
-            t.start();
-        });
-    }
-
-    static Throwable failure(CompletableFuture<?> f) throws InterruptedException {
-        try {
-            f.get(30, TimeUnit.SECONDS);
-            return fail("the work finished instead of being stopped");
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (java.util.concurrent.TimeoutException e) {
-            return fail("the work did not stop within 30 s");
-        }
-    }
-
     @Test
     void cancelDuringPromptEvaluation() throws Exception {
         int[] prompt = Parity.prompt(1500, 40);
         int[] shortPrompt = Parity.prompt(20, 41);
         try (Model model = Model.load(big, engine()); Session s = model.newSession(opts())) {
-            CompletableFuture<Object> work = async(() -> {
+            CompletableFuture<Object> work = Background.start(() -> {
                 s.evaluate(prompt);
                 return null;
             });
@@ -101,7 +79,7 @@ class SessionCancelCloseTest {
             assertFalse(work.isDone(), "the prompt should still be evaluating after 300 ms");
             long t0 = System.nanoTime();
             s.cancel();
-            Throwable e = failure(work);
+            Throwable e = Background.failure(work);
             long latencyMs = (System.nanoTime() - t0) / 1_000_000;
             assertInstanceOf(CancelledException.class, e);
             System.out.println("prompt evaluation stopped " + latencyMs + " ms after cancel()");
@@ -144,11 +122,11 @@ class SessionCancelCloseTest {
     void cancelDuringGenerationFromAnotherThread() throws Exception {
         try (Session s = tinyModel.newSession(opts())) {
             CountDownLatch started = new CountDownLatch(3);
-            CompletableFuture<Object> work = async(() -> s.generate(Parity.prompt(10, 44), GenerateOptions.greedy(2000),
+            CompletableFuture<Object> work = Background.start(() -> s.generate(Parity.prompt(10, 44), GenerateOptions.greedy(2000),
                     (id, text) -> started.countDown()));
             assertTrue(started.await(20, TimeUnit.SECONDS), "generation did not start");
             s.cancel();
-            assertInstanceOf(CancelledException.class, failure(work));
+            assertInstanceOf(CancelledException.class, Background.failure(work));
             s.clear();
             assertEquals(3, s.generate(Parity.prompt(5, 45), GenerateOptions.greedy(3), null).tokens().length);
         }
@@ -158,11 +136,11 @@ class SessionCancelCloseTest {
     void closingTheSessionUnderAGenerationIsATypedError() throws Exception {
         Session s = tinyModel.newSession(opts());
         CountDownLatch started = new CountDownLatch(3);
-        CompletableFuture<Object> work = async(() -> s.generate(Parity.prompt(10, 46), GenerateOptions.greedy(2000),
+        CompletableFuture<Object> work = Background.start(() -> s.generate(Parity.prompt(10, 46), GenerateOptions.greedy(2000),
                 (id, text) -> started.countDown()));
         assertTrue(started.await(20, TimeUnit.SECONDS), "generation did not start");
         s.close(); // waits for the generating thread to stop
-        assertInstanceOf(ResourceClosedException.class, failure(work));
+        assertInstanceOf(ResourceClosedException.class, Background.failure(work));
         assertThrows(ResourceClosedException.class, () -> s.evaluate(1));
         s.cancel(); // both are no-ops on a closed session
         s.close();
@@ -176,11 +154,11 @@ class SessionCancelCloseTest {
         Model model = Model.load(tiny, engine());
         Session s = model.newSession(opts());
         CountDownLatch started = new CountDownLatch(3);
-        CompletableFuture<Object> work = async(() -> s.generate(Parity.prompt(10, 47), GenerateOptions.greedy(2000),
+        CompletableFuture<Object> work = Background.start(() -> s.generate(Parity.prompt(10, 47), GenerateOptions.greedy(2000),
                 (id, text) -> started.countDown()));
         assertTrue(started.await(20, TimeUnit.SECONDS), "generation did not start");
         model.close(); // closes the session first, which waits for the generation to stop
-        Throwable e = failure(work);
+        Throwable e = Background.failure(work);
         assertInstanceOf(Ggml4jException.class, e);
         assertInstanceOf(ResourceClosedException.class, e);
         assertThrows(ResourceClosedException.class, () -> s.evaluate(1));
@@ -196,7 +174,7 @@ class SessionCancelCloseTest {
         SessionOptions small = SessionOptions.defaults().withContextSize(64);
         for (int i = 0; i < 40; i++) {
             Model model = Model.load(tiny, ModelOptions.defaults().withContextSize(256).withThreads(1));
-            CompletableFuture<Object> work = async(() -> {
+            CompletableFuture<Object> work = Background.start(() -> {
                 while (true) {
                     try (Session s = model.newSession(small)) {
                         s.evaluate(1);
@@ -205,7 +183,7 @@ class SessionCancelCloseTest {
             });
             Thread.sleep(i % 7);
             model.close();
-            assertInstanceOf(ResourceClosedException.class, failure(work), "round " + i);
+            assertInstanceOf(ResourceClosedException.class, Background.failure(work), "round " + i);
         }
     }
 }

@@ -9,6 +9,7 @@ import io.github.ggml4j.runtime.ModelAccess;
 import io.github.ggml4j.session.GenerateOptions;
 import io.github.ggml4j.session.Session;
 import io.github.ggml4j.session.SessionOptions;
+import io.github.ggml4j.testing.Background;
 import io.github.ggml4j.testing.Errors;
 import org.junit.jupiter.api.Test;
 
@@ -182,14 +183,6 @@ class ConcurrentSessionsTest {
                 + alone[d] + " alone, " + together[d] + " in company) where the logits differ by " + gap);
     }
 
-    static <T> CompletableFuture<T> async(java.util.function.Supplier<T> work) {
-        return CompletableFuture.supplyAsync(work, r -> {
-            Thread t = new Thread(r, "ggml4j-test-worker");
-            t.setDaemon(true);
-            t.start();
-        });
-    }
-
     /** One of four sessions is cancelled mid-prompt, then mid-generation: the other three finish correctly. */
     @Test
     void cancellingOneOfFourSessionsLeavesTheOthersAlone() throws Exception {
@@ -218,14 +211,14 @@ class ConcurrentSessionsTest {
                 List<Session> others = new ArrayList<>();
                 List<CompletableFuture<int[]>> work = new ArrayList<>();
                 CountDownLatch generating = new CountDownLatch(1);
-                CompletableFuture<int[]> victimWork = async(() -> victim.generate(
+                CompletableFuture<int[]> victimWork = Background.start(() -> victim.generate(
                         when.equals("prompt") ? prompts[0] : prompts[1], GenerateOptions.greedy(100_000),
                         (id, text) -> generating.countDown()).tokens());
                 for (int i = 1; i < 4; i++) {
                     Session s = model.newSession(SessionOptions.defaults().withContextSize(2048));
                     others.add(s);
                     int[] p = prompts[i];
-                    work.add(async(() -> s.generate(p, GenerateOptions.greedy(12), null).tokens()));
+                    work.add(Background.start(() -> s.generate(p, GenerateOptions.greedy(12), null).tokens()));
                 }
                 if (when.equals("prompt")) {
                     Thread.sleep(200);

@@ -12,6 +12,7 @@ import io.github.ggml4j.runtime.ModelAccess;
 import io.github.ggml4j.session.GenerateOptions;
 import io.github.ggml4j.session.Session;
 import io.github.ggml4j.session.SessionOptions;
+import io.github.ggml4j.testing.Background;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,7 +22,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -31,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * At one thread, a lone caller on a platform thread runs its steps on its own thread while the engine's thread
@@ -163,19 +163,15 @@ class InlineStepsTest {
         }
     }
 
-    static <T> CompletableFuture<T> onPlatformThread(java.util.function.Supplier<T> work) {
-        return CompletableFuture.supplyAsync(work, r -> Thread.ofPlatform().daemon().start(r));
-    }
-
-    static Throwable failure(CompletableFuture<?> f) throws InterruptedException {
-        try {
-            f.get(30, TimeUnit.SECONDS);
-            return fail("the work finished instead of being stopped");
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (java.util.concurrent.TimeoutException e) {
-            return fail("the work did not stop within 30 s");
-        }
+    /** A prompt evaluating on a platform thread of its own (so inline), still running 300 ms later. */
+    static CompletableFuture<Object> evaluating(Session s, int[] prompt) throws InterruptedException {
+        CompletableFuture<Object> work = Background.start(() -> {
+            s.evaluate(prompt);
+            return null;
+        });
+        Thread.sleep(300);
+        assertFalse(work.isDone(), "the prompt should still be evaluating after 300 ms");
+        return work;
     }
 
     /** Cases 40 and 41 for a prompt that runs on its caller's thread: cancel, then closing the model under it. */
@@ -189,15 +185,10 @@ class InlineStepsTest {
         float[] expected;
         try (Model model = Model.load(big, o)) {
             try (Session s = model.newSession(SessionOptions.defaults().withContextSize(2048))) {
-                CompletableFuture<Object> work = onPlatformThread(() -> {
-                    s.evaluate(prompt);
-                    return null;
-                });
-                Thread.sleep(300);
-                assertFalse(work.isDone(), "the prompt should still be evaluating after 300 ms");
+                CompletableFuture<Object> work = evaluating(s, prompt);
                 long t0 = System.nanoTime();
                 s.cancel();
-                assertInstanceOf(CancelledException.class, failure(work));
+                assertInstanceOf(CancelledException.class, Background.failure(work));
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 System.out.println("inline prompt stopped " + ms + " ms after cancel()");
                 assertTrue(ms < 2000, "stopped only after " + ms + " ms");
@@ -214,33 +205,19 @@ class InlineStepsTest {
         }
         Model model = Model.load(big, o);
         Session s = model.newSession(SessionOptions.defaults().withContextSize(2048));
-        CompletableFuture<Object> work = onPlatformThread(() -> {
-            s.evaluate(prompt);
-            return null;
-        });
-        Thread.sleep(300);
-        assertFalse(work.isDone(), "the prompt should still be evaluating after 300 ms");
+        CompletableFuture<Object> work = evaluating(s, prompt);
         long t0 = System.nanoTime();
         model.close(); // frees the native side only once the step on the other thread has stopped
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        Throwable e = failure(work);
+        Throwable e = Background.failure(work);
         assertTrue(e instanceof ResourceClosedException || e instanceof CancelledException,
                 "a typed error for the prompt under a closing model: " + e);
         assertInstanceOf(Ggml4jException.class, e);
         System.out.println("model closed under an inline prompt in " + ms + " ms");
         assertTrue(ms < 5000, "close took " + ms + " ms");
-        assertInstanceOf(ResourceClosedException.class,
-                assertThrowsAny(() -> s.evaluate(shortPrompt)), "the session of a closed model refuses work");
+        assertThrows(ResourceClosedException.class, () -> s.evaluate(shortPrompt),
+                "the session of a closed model refuses work");
         s.close();
-    }
-
-    static Throwable assertThrowsAny(Runnable r) {
-        try {
-            r.run();
-        } catch (Throwable t) {
-            return t;
-        }
-        return fail("no exception");
     }
 
     /** A caller whose inline step finds the cache full and waits for room hands over, and goes on when room frees. */
@@ -256,7 +233,7 @@ class InlineStepsTest {
             Session holder = m.newSession();
             holder.evaluate(Parity.prompt(200, 74));
             Session waiting = m.newSession(SessionOptions.defaults().withWaitWhenFull(true));
-            CompletableFuture<int[]> work = onPlatformThread(
+            CompletableFuture<int[]> work = Background.start(
                     () -> waiting.generate(p, GenerateOptions.greedy(4), null).tokens());
             Thread.sleep(300);
             assertFalse(work.isDone(), "waits while the cache is full");
