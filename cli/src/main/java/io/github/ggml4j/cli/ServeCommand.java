@@ -57,6 +57,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "cells only (much faster with many requests at once; llama-server's default too)")
     boolean kvUnified;
 
+    @Option(names = {"-cram", "--cache-ram"}, defaultValue = "8192", paramLabel = "MiB",
+            description = "host memory for finished requests' contexts once their slot's cells are needed, so a "
+                    + "later request starting the same skips computing that prefix; at most a quarter of the Java heap "
+                    + "(-Xmx); 0 disables it, -1 means that quarter (default ${DEFAULT-VALUE}, as llama-server's)")
+    long cacheRamMib;
+
     @Option(names = "--queue-size", defaultValue = "64",
             description = "requests that may wait for a slot; more get 503 (default ${DEFAULT-VALUE})")
     int queueSize;
@@ -93,8 +99,16 @@ final class ServeCommand implements Callable<Integer> {
         if (!kvUnified && parallel > 1 && mo.contextSize() / parallel >= 2) {
             mo = mo.withKvStreams(Math.min(parallel, 256));
         }
-        // each slot keeps its last request's context for the next one to reuse, as llama-server's slots do
-        mo = mo.withCachedPrompts(parallel);
+        if (cacheRamMib < -1) {
+            throw new IllegalArgumentException("--cache-ram must be -1, 0 or a size in MiB, got " + cacheRamMib);
+        }
+        // on the Java heap: bounded by it, so a large default never ends in an OutOfMemoryError
+        long heapShare = Runtime.getRuntime().maxMemory() / 4;
+        long cacheBytes = cacheRamMib == 0 ? 0 : cacheRamMib < 0 ? heapShare : Math.min(cacheRamMib << 20, heapShare);
+        // a finished request's context goes to the prompt cache at once, so its cells are free and a restored one
+        // is laid out as a computed one (a cell order other than the positions' rounds attention differently);
+        // without it each slot keeps its last request's context in its cells, as llama-server's slots do
+        mo = mo.withPromptCache(cacheBytes).withCachedPrompts(cacheBytes > 0 ? 0 : parallel);
         int slotContext = mo.contextSize() / parallel;
         if (slotContext < 2) {
             throw new IllegalArgumentException("-c/--ctx-size " + mo.contextSize() + " shared by " + parallel
@@ -126,9 +140,11 @@ final class ServeCommand implements Callable<Integer> {
                 err.printf("ggml4j: serving %s at %s (%d slots; an encoder, pooling %s: /v1/embeddings, /v1/rerank)%n",
                         id, server.baseUri(), parallel, model.pooling().get().name().toLowerCase(java.util.Locale.ROOT));
             } else {
-                err.printf("ggml4j: serving %s at %s (%d slots of %d positions, %s, chat template: %s)%n", id,
+                err.printf("ggml4j: serving %s at %s (%d slots of %d positions, %s, %s, chat template: %s)%n", id,
                         server.baseUri(), parallel, slotContext,
-                        mo.kvStreams() > 1 ? mo.kvStreams() + " KV streams" : "one shared KV cache", template.isFallback() ? "ChatML (fallback)"
+                        mo.kvStreams() > 1 ? mo.kvStreams() + " KV streams" : "one shared KV cache",
+                        cacheBytes > 0 ? "prompt cache of " + (cacheBytes >> 20) + " MiB" : "no prompt cache",
+                        template.isFallback() ? "ChatML (fallback)"
                                 : templateFile != null ? templateFile : "the model file's");
             }
             err.flush();

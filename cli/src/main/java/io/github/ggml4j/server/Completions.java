@@ -118,8 +118,9 @@ final class Completions {
         return ToolCalling.of(template, r.tools(), r.toolChoice(), r.parallelToolCalls());
     }
 
-    /** Generates and answers; the slot is held by the caller. */
-    void run(HttpExchange ex, CompletionRequest r, ToolCalling tools, int[] prompt) throws IOException {
+    /** Generates and answers; frees {@code slot} (held by the caller) once the answer is out. */
+    void run(HttpExchange ex, CompletionRequest r, ToolCalling tools, int[] prompt, Slots.Slot slot)
+            throws IOException {
         GenerateOptions go = generateOptions(r, tools);
         String id = (r.chat() ? "chatcmpl-" : "cmpl-") + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         long created = System.currentTimeMillis() / 1000;
@@ -133,6 +134,7 @@ final class Completions {
                 Token t = it.next();
                 if (t.isEnd()) {
                     answer.end(t.text(), t.finishReason());
+                    slot.close(); // the answer is out: the next request may start while this session closes
                     break;
                 }
                 answer.token(t.text());
@@ -248,6 +250,7 @@ final class Completions {
                 out.write(DONE);
                 out.flush();
             });
+            done();
         }
 
         private ObjectNode piece(String s) {
@@ -307,6 +310,15 @@ final class Completions {
                 out.write(body);
                 out.flush();
             });
+            done();
+        }
+
+        /**
+         * Ends the exchange as soon as the answer is out, not when the session has closed: the server reads the
+         * connection's next request only then, and a client's next request made the step after the next.
+         */
+        private void done() {
+            ex.close();
         }
 
         /** OpenAI's {@code tool_calls}: id, type and the function with its arguments as a JSON string. */

@@ -211,7 +211,7 @@ public final class OpenAiServer implements AutoCloseable {
         ToolCalling tools = completions.toolCalling(r); // built once: the prompt, the grammar and the answer use it
         int[] prompt = completions.promptTokens(r, tools);
         try (Slots.Slot slot = slots.acquire(options.timeoutSeconds())) {
-            completions.run(ex, r, tools, prompt);
+            completions.run(ex, r, tools, prompt, slot);
         }
     }
 

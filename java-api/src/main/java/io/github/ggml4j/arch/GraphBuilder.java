@@ -33,6 +33,7 @@ public final class GraphBuilder implements AutoCloseable {
     }
 
     private final GgmlContext context;
+    private final boolean ownsContext;
     private final MemorySegment ctx;
     private final MemorySegment graph;
     private final HParams hp;
@@ -51,11 +52,29 @@ public final class GraphBuilder implements AutoCloseable {
     private final List<MemorySegment[]> weightedNorms = new ArrayList<>(); // {norm node, its weight}
 
     public GraphBuilder(int maxNodes, HParams hp, Memory memory, Shape shape) {
-        this.context = GgmlContext.forGraph(maxNodes);
+        this(GgmlContext.forGraph(maxNodes), true, maxNodes, hp, memory, shape);
+    }
+
+    /**
+     * A graph in {@code reused}, a context made by {@link GgmlContext#forGraph} for at least {@code maxNodes}
+     * nodes, which this resets first and does not close: the last graph built in it is gone.
+     */
+    public GraphBuilder(GgmlContext reused, int maxNodes, HParams hp, Memory memory, Shape shape) {
+        this(reset(reused), false, maxNodes, hp, memory, shape);
+    }
+
+    private static GgmlContext reset(GgmlContext c) {
+        c.reset();
+        return c;
+    }
+
+    private GraphBuilder(GgmlContext context, boolean owned, int maxNodes, HParams hp, Memory memory, Shape shape) {
+        this.context = context;
+        this.ownsContext = owned;
         this.ctx = context.handle();
         this.graph = GgmlLib.ggml_new_graph_custom(ctx, maxNodes, false);
         if (graph.equals(MemorySegment.NULL)) {
-            context.close();
+            close();
             throw new NativeException("ggml_new_graph_custom failed for " + maxNodes + " nodes");
         }
         this.hp = hp;
@@ -482,6 +501,8 @@ public final class GraphBuilder implements AutoCloseable {
 
     @Override
     public void close() {
-        context.close();
+        if (ownsContext) {
+            context.close();
+        }
     }
 }

@@ -101,8 +101,8 @@ public sealed interface Memory extends AutoCloseable
     }
 
     /**
-     * Whether the planner should give the prompts of a step chunks of one size (besides the first prompt's): a
-     * {@link StreamedKvCache} builds one attention group per distinct token count of its streams.
+     * Whether the planner should keep the distinct prompt chunk sizes of a step few: a {@link StreamedKvCache}
+     * builds one attention group per distinct token count of its streams.
      */
     default boolean equalPromptChunks() {
         return false;

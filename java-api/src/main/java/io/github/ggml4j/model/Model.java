@@ -255,7 +255,7 @@ public final class Model implements AutoCloseable {
             }
             engine = Engine.start(loaded, new EngineOptions(cells, options.batchSize(), options.threads(),
                     options.flashAttention(), options.kvCacheType().ggmlType(), options.cachedPrompts(), window,
-                    rolling, rolling ? 1 : options.kvStreams()));
+                    rolling, rolling ? 1 : options.kvStreams(), options.promptCacheBytes()));
         }
         return engine;
     }

@@ -66,11 +66,15 @@ import java.util.stream.Collectors;
  *                       {@code -np N}; {@code ggml4j serve} takes it from {@code --parallel}). Much faster with
  *                       many sessions decoding at once, and a session's results no longer depend on the others'; a
  *                       session then holds at most {@code contextSize / N} positions. See {@link #withKvStreams}
+ * @param promptCacheBytes host memory for closed sessions' contexts once their cells are needed, restored for a
+ *                       prompt that starts the same (0: none, the default; {@code ggml4j serve}: {@code --cache-ram});
+ *                       for memories that share prefixes (attention caches), see {@link #withPromptCache}
  */
 public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int contextSize, int batchSize, int threads,
                            boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
                            KvLayout kvLayout, Set<String> disabledBufferTypes, int mainDevice, SplitMode splitMode,
-                           boolean mlock, List<RpcEndpoint> rpcServers, List<Double> tensorSplit, int kvStreams) {
+                           boolean mlock, List<RpcEndpoint> rpcServers, List<Double> tensorSplit, int kvStreams,
+                           long promptCacheBytes) {
 
     /** The most cells one engine may have (2^24 positions). */
     public static final int MAX_CONTEXT = 1 << 24;
@@ -123,12 +127,25 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
             throw new IllegalArgumentException("a context of " + contextSize + " cells cannot make " + kvStreams
                     + " KV streams");
         }
+        if (promptCacheBytes < 0) {
+            throw new IllegalArgumentException("promptCacheBytes must be >= 0, got " + promptCacheBytes);
+        }
         tensorSplit = List.copyOf(Objects.requireNonNull(tensorSplit, "tensorSplit"));
         for (double d : tensorSplit) {
             if (!(d >= 0) || Double.isInfinite(d)) {
                 throw new IllegalArgumentException("tensor split shares must be finite and >= 0, got " + tensorSplit);
             }
         }
+    }
+
+    /** Options without a prompt cache in host memory. */
+    public ModelOptions(boolean mmap, boolean repack, int gpuLayers, int contextSize, int batchSize, int threads,
+                        boolean flashAttention, KvCacheType kvCacheType, int cachedPrompts, int slidingWindow,
+                        KvLayout kvLayout, Set<String> disabledBufferTypes, int mainDevice, SplitMode splitMode,
+                        boolean mlock, List<RpcEndpoint> rpcServers, List<Double> tensorSplit, int kvStreams) {
+        this(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType, cachedPrompts,
+                slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit,
+                kvStreams, 0);
     }
 
     /** Options with one KV cache shared by all sessions. */
@@ -177,81 +194,81 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
 
     public ModelOptions withMmap(boolean value) {
         return new ModelOptions(value, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     public ModelOptions withRepack(boolean value) {
         return new ModelOptions(mmap, value, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     /** Which GPU (an index among the GPUs {@code ggml4j info} lists) holds offloaded layers with {@link SplitMode#NONE},
      *  and the output head and small tensors otherwise. */
     public ModelOptions withMainDevice(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, value, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, value, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     public ModelOptions withSplitMode(SplitMode value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, value, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, value, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     /** Lock the weights in RAM (llama.cpp's {@code --mlock}); see {@link #mlock()}. */
     public ModelOptions withMlock(boolean value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, value, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, value, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     public ModelOptions withGpuLayers(int value) {
         return new ModelOptions(mmap, repack, value, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     public ModelOptions withContextSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, value, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     public ModelOptions withBatchSize(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, value, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     public ModelOptions withThreads(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, value, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     public ModelOptions withFlashAttention(boolean value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, value, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     public ModelOptions withKvCacheType(KvCacheType value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, value,
-                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     public ModelOptions withCachedPrompts(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                value, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                value, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     public ModelOptions withSlidingWindow(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, value, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, value, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     public ModelOptions withKvLayout(KvLayout value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, value, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, value, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     /** Never place weights in these CPU extra buffer types (e.g. {@code Set.of("AMX")}). */
     public ModelOptions withDisabledBufferTypes(Set<String> names) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
-                cachedPrompts, slidingWindow, kvLayout, names, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams);
+                cachedPrompts, slidingWindow, kvLayout, names, mainDevice, splitMode, mlock, rpcServers, tensorSplit, kvStreams, promptCacheBytes);
     }
 
     /**
@@ -264,7 +281,7 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
     public ModelOptions withRpcServers(List<RpcEndpoint> servers) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
                 cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, servers,
-                tensorSplit, kvStreams);
+                tensorSplit, kvStreams, promptCacheBytes);
     }
 
     /** The share of offloaded layers for each offload device in order (llama.cpp's {@code --tensor-split});
@@ -272,7 +289,7 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
     public ModelOptions withTensorSplit(List<Double> shares) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
                 cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers,
-                shares, kvStreams);
+                shares, kvStreams, promptCacheBytes);
     }
 
     /**
@@ -287,6 +304,23 @@ public record ModelOptions(boolean mmap, boolean repack, int gpuLayers, int cont
     public ModelOptions withKvStreams(int value) {
         return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
                 cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers,
-                tensorSplit, value);
+                tensorSplit, value, promptCacheBytes);
+    }
+
+    /**
+     * A prompt cache of up to {@code bytes} in host memory ({@link #promptCacheBytes()}, llama-server's
+     * {@code --cache-ram}): a closed session's context whose cells are needed moves there, and a later session whose
+     * prompt starts the same gets those rows back instead of computing them.
+     *
+     * {@snippet :
+     * // a server answering the same long system prompt again and again
+     * ModelOptions opts = ModelOptions.defaults().withKvStreams(8).withContextSize(16384)
+     *         .withPromptCache(1L << 30);
+     * }
+     */
+    public ModelOptions withPromptCache(long bytes) {
+        return new ModelOptions(mmap, repack, gpuLayers, contextSize, batchSize, threads, flashAttention, kvCacheType,
+                cachedPrompts, slidingWindow, kvLayout, disabledBufferTypes, mainDevice, splitMode, mlock, rpcServers,
+                tensorSplit, kvStreams, bytes);
     }
 }

@@ -8,6 +8,7 @@ import io.github.ggml4j.internal.ggml.GgmlLib;
 import io.github.ggml4j.internal.ggml.ggml_tensor;
 import io.github.ggml4j.memory.Memory;
 import io.github.ggml4j.memory.MemorySpec;
+import io.github.ggml4j.nativ.GgmlContext;
 import io.github.ggml4j.nativ.NativeStatus;
 import io.github.ggml4j.nativ.Tensors;
 
@@ -31,6 +32,7 @@ final class Compute implements AutoCloseable {
     private final HParams hp;
     private final EngineOptions options;
     private final Arena arena = Arena.ofShared();
+    private GgmlContext graphContext; // every graph's tensors, reset for each build
     private final MemorySegment cpuBackend;
     private final List<MemorySegment> gpuBackends = new ArrayList<>();
     private final MemorySegment sched;
@@ -167,7 +169,10 @@ final class Compute implements AutoCloseable {
     }
 
     private GraphBuilder build(GraphBuilder.Shape shape) {
-        GraphBuilder g = new GraphBuilder(model.maxGraphNodes(), hp, memory, shape);
+        if (graphContext == null) {
+            graphContext = GgmlContext.forGraph(model.maxGraphNodes());
+        }
+        GraphBuilder g = new GraphBuilder(graphContext, model.maxGraphNodes(), hp, memory, shape);
         try {
             g.finish(model.recipe().build(g, model.weights()));
             if (!gpuBackends.isEmpty() && (shape.nTokens() < 32 || fullOffload)) {
@@ -433,6 +438,9 @@ final class Compute implements AutoCloseable {
         }
         if (sched != null) {
             GgmlLib.ggml_backend_sched_free(sched);
+        }
+        if (graphContext != null) {
+            graphContext.close();
         }
         if (memory != null) {
             memory.close();

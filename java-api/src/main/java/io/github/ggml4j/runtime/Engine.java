@@ -72,7 +72,7 @@ public final class Engine implements AutoCloseable {
         this.memory = compute.memory();
         this.maxPositions = memory.maxPositions();
         this.batch = new Batch(options.ubatchSize());
-        this.sequences = new Sequences(memory, options.cachedPrompts(), this::roomFreed);
+        this.sequences = new Sequences(memory, options.cachedPrompts(), options.promptCacheBytes(), this::roomFreed);
         this.planner = new StepPlanner(memory, sequences, options.ubatchSize());
         this.thread = Thread.ofPlatform().daemon().name("ggml4j-engine").unstarted(this::loop);
         thread.start();
@@ -173,6 +173,20 @@ public final class Engine implements AutoCloseable {
         }
         join(r.done);
         return r.rows;
+    }
+
+    /**
+     * The caller of a generating sequence submits no more tokens: a step waiting for the last step's sequences
+     * stops waiting for this one, rather than for up to two milliseconds.
+     */
+    public void endGeneration(Sequence seq) {
+        seq.generating(false);
+        lock.lock();
+        try {
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -372,16 +386,19 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Cells in use, sequences alive and cached, steps run (of them on a caller's thread), tokens reused, graphs
-     * built and reused.
+     * built and reused; the host-memory prompt cache's entries, bytes and restores.
      */
     public record Stats(int usedCells, int cells, int sequences, int cachedPrompts, long steps, long reusedTokens,
-                        int graphBuilds, int graphReuses, long memoryBytes, long computeBytes, long inlineSteps) {
+                        int graphBuilds, int graphReuses, long memoryBytes, long computeBytes, long inlineSteps,
+                        int promptCacheEntries, long promptCacheBytes, long promptCacheHits) {
     }
 
     public Stats stats() {
+        PromptCache cache = sequences.promptCache();
         return call(() -> new Stats(memory.usedCells(), memory.capacity(), sequences.live(),
                 sequences.cached(), steps, sequences.reusedTokens(), compute.graphBuilds(), compute.graphReuses(),
-                memory.nativeBytes(), compute.computeBytes(), inlineSteps));
+                memory.nativeBytes(), compute.computeBytes(), inlineSteps,
+                cache == null ? 0 : cache.entries(), cache == null ? 0 : cache.bytes(), cache == null ? 0 : cache.hits()));
     }
 
     private static void join(java.util.concurrent.CompletableFuture<Void> f) {
@@ -459,6 +476,9 @@ public final class Engine implements AutoCloseable {
                 tasks.forEach(FutureTask::run);
                 dropCancelled();
                 gather();
+                // tasks that came while gathering (a finished request's release) run before the plan, not after
+                // the next step: the stream it frees may take a prompt of this step
+                runControls();
                 step();
             }
         } catch (Throwable t) {
@@ -467,6 +487,21 @@ public final class Engine implements AutoCloseable {
         } finally {
             failAll(new ResourceClosedException("the model is closed"));
         }
+    }
+
+    private void runControls() {
+        List<FutureTask<?>> tasks;
+        lock.lock();
+        try {
+            if (controls.isEmpty()) {
+                return;
+            }
+            tasks = new ArrayList<>(controls);
+            controls.clear();
+        } finally {
+            lock.unlock();
+        }
+        tasks.forEach(FutureTask::run);
     }
 
     /** A step failed unexpectedly, on whichever thread ran it: every request fails and the engine stops. */

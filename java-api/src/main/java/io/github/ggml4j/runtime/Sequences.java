@@ -20,12 +20,25 @@ final class Sequences {
     private final Map<Integer, Sequence> byId = new HashMap<>();
     private final BitSet ids = new BitSet();
     private final ArrayDeque<Sequence> cached = new ArrayDeque<>();
+    private final PromptCache promptCache;
     private long reusedTokens;
 
     Sequences(Memory memory, int maxCached, Runnable roomFreed) {
+        this(memory, maxCached, 0, roomFreed);
+    }
+
+    /** With a prompt cache of {@code promptCacheBytes} in host memory (0: none), for a memory that shares prefixes. */
+    Sequences(Memory memory, int maxCached, long promptCacheBytes, Runnable roomFreed) {
         this.memory = memory;
         this.maxCached = maxCached;
         this.roomFreed = roomFreed;
+        this.promptCache = promptCacheBytes > 0 && memory.sharesPrefixes()
+                ? new PromptCache(memory, promptCacheBytes) : null;
+    }
+
+    /** The host-memory prompt cache, or null. */
+    PromptCache promptCache() {
+        return promptCache;
     }
 
     Sequence register(int limit, boolean waitWhenFull) {
@@ -50,11 +63,19 @@ final class Sequences {
             seq.setLastOutput(null);
             cached.addLast(seq);
             while (cached.size() > maxCached) {
-                evict(cached.removeFirst());
+                retire(cached.removeFirst());
             }
         } else {
-            evict(seq);
+            retire(seq);
         }
+    }
+
+    /** Frees a closed session's sequence, kept in the prompt cache first if there is one. */
+    private void retire(Sequence s) {
+        if (promptCache != null && s.released && s.position() > 0) {
+            promptCache.save(s);
+        }
+        evict(s);
     }
 
     /** Frees a sequence's cells and id now. */
@@ -75,7 +96,7 @@ final class Sequences {
     /** Frees cached prompts, least recently used first, until {@code wanted} cells are free; returns the free cells. */
     int makeRoom(int wanted) {
         while (memory.freeCells() < wanted && !cached.isEmpty()) {
-            evict(cached.peekFirst());
+            retire(cached.peekFirst());
         }
         return memory.freeCells();
     }
@@ -85,7 +106,7 @@ final class Sequences {
         if (cached.isEmpty()) {
             return false;
         }
-        evict(cached.peekFirst());
+        retire(cached.peekFirst());
         return true;
     }
 
@@ -132,6 +153,16 @@ final class Sequences {
             }
         }
         int reuse = Math.min(best, have + r.tokens.length - 1) - have;
+        if (have == 0 && promptCache != null) {
+            // a context given up earlier may hold more of the prompt than any sequence in memory
+            int restored = promptCache.restore(seq, r.tokens, Math.max(0, reuse));
+            if (restored > 0) {
+                r.next = restored;
+                seq.lastReused = restored;
+                reusedTokens += restored;
+                return;
+            }
+        }
         if (donor == null || reuse <= 0) {
             return;
         }
@@ -146,7 +177,7 @@ final class Sequences {
         seq.lastReused = reuse;
         reusedTokens += reuse;
         if (donor.cached && memory.reuseReplacesCachedPrompt() && shared) {
-            evict(donor); // the shared prefix stays, now the new sequence's alone
+            retire(donor); // the shared prefix stays, now the new sequence's alone
         } else if (donor.cached) {
             cached.remove(donor);
             cached.addLast(donor);

@@ -12,6 +12,9 @@ import java.util.List;
  */
 final class StepPlanner {
 
+    /** Distinct prompt chunk sizes in one step, so its attention groups (with the single tokens') stay few. */
+    static final int MAX_PROMPT_SIZES = 4;
+
     private final Memory memory;
     private final Sequences sequences;
     private final int ubatch;
@@ -87,32 +90,41 @@ final class StepPlanner {
     }
 
     /**
-     * Prompts for a memory that wants few distinct chunk sizes in a step: the first prompt (round-robin) takes
-     * what fits, the others equal chunks of the shortest one's remainder, as many as fit.
+     * Prompts for a memory that builds one attention group per distinct chunk size (a {@link
+     * io.github.ggml4j.memory.StreamedKvCache}): in round-robin order each prompt takes what fits, whole when it
+     * can, so a short prompt's first token comes in the step it arrived for (as in llama-server, whose prompts go
+     * whole into a decode); past {@link #MAX_PROMPT_SIZES} sizes a prompt takes a chunk of a size already there.
      */
     private void planChunks(List<Request> candidates, int budget, Batch batch, List<Request> running) {
-        List<Request> prompts = new ArrayList<>();
+        int[] sizes = new int[MAX_PROMPT_SIZES];
+        int nSizes = 0;
         for (Request r : candidates) {
-            if (r.remaining() > 1) {
-                prompts.add(r);
+            if (budget == 0) {
+                return;
             }
-        }
-        if (prompts.isEmpty() || budget == 0) {
-            return;
-        }
-        Request lead = prompts.get(0);
-        take(lead, Math.min(lead.remaining(), budget), batch, running);
-        budget -= lead.taken;
-        int per = Integer.MAX_VALUE;
-        for (Request r : prompts.subList(1, prompts.size())) {
-            per = Math.min(per, r.remaining());
-        }
-        per = Math.min(Math.min(per, memory.maxTokensPerSequence()), budget);
-        for (Request r : prompts.subList(1, prompts.size())) {
-            if (per > 0 && budget >= per) {
-                take(r, per, batch, running);
-                budget -= r.taken;
+            if (r.remaining() <= 1) {
+                continue;
             }
+            int want = Math.min(Math.min(r.remaining(), budget), memory.maxTokensPerSequence());
+            boolean known = false;
+            int below = 0;
+            for (int k = 0; k < nSizes; k++) {
+                known |= sizes[k] == want;
+                if (sizes[k] < want) {
+                    below = Math.max(below, sizes[k]);
+                }
+            }
+            if (!known) {
+                if (nSizes < MAX_PROMPT_SIZES) {
+                    sizes[nSizes++] = want;
+                } else if (below > 1) {
+                    want = below;
+                } else {
+                    continue;
+                }
+            }
+            take(r, want, batch, running);
+            budget -= r.taken;
         }
     }
 

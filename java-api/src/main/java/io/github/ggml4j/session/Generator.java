@@ -76,12 +76,13 @@ final class Generator {
         if (!started) {
             started = true;
             t0 = System.nanoTime();
+            // generating from here on: the step after the prompt's waits for the first token, as for any other
+            seq.generating(true);
             if (prompt.length > 0) {
                 engine.decode(seq, prompt, false);
                 reused = engine.lastReused(seq);
             }
             t1 = System.nanoTime();
-            seq.generating(true);
             if (chain != null) {
                 chain.accept(seq.tokens()); // the penalties see the context, prompt included, as llama.cpp's do
             }
@@ -141,6 +142,9 @@ final class Generator {
         } else if (seq.position() >= seq.limit()) {
             pendingEnd = FinishReason.CONTEXT_FULL;
         }
+        if (pendingEnd != null) {
+            engine.endGeneration(seq); // no token follows: the next step need not wait for one
+        }
         if (options.logprobs() > 0) {
             return withLogprobs(next, emitted, logits);
         }
@@ -171,7 +175,7 @@ final class Generator {
 
     private Token end(FinishReason reason) {
         done = true;
-        seq.generating(false);
+        engine.endGeneration(seq);
         t2 = System.nanoTime();
         String tail = stops.matched() ? "" : stops.finish(text == null ? "" : text.finish());
         return new Token(-1, tail, reason);

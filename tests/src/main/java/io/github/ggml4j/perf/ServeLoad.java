@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * java --enable-native-access=ALL-UNNAMED -Dggml4j.root=. -cp "tests/target/classes:tests/target/lib/*" \
  *     io.github.ggml4j.perf.ServeLoad [--model FILE] [--requests 200] [--concurrency 32] [--max-tokens 32]
  *     [--threads N] [--sequential 50] [--rounds 3] [--warmup REQUESTS] [--llama-args "-kvu ..."] [--kv-unified true]
- *     [--ours process|in-process]
+ *     [--ours process|in-process] [--ours-args "--cache-ram 0 ..."]
  * </pre>
  *
  * <p>ggml4j's server runs as {@code ./ggml4j serve} in a process of its own, as llama-server does, so the load
@@ -52,7 +52,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>{@code --llama-args} adds arguments to llama-server's command line: {@code -kvu} gives it one KV cache shared
  * by all slots instead of its default of one stream per slot; {@code --kv-unified true} does the same for ggml4j
- * (whose server, like llama-server, defaults to one KV stream per slot).
+ * (whose server, like llama-server, defaults to one KV stream per slot). {@code --ours-args} adds arguments to
+ * {@code ggml4j serve}'s: {@code --llama-args "-cram 0" --ours-args "--cache-ram 0"} measures both without their
+ * prompt caches, every request's prompt computed (by default both restore the earlier rounds' prompts from host
+ * memory).
  */
 public final class ServeLoad {
 
@@ -168,6 +171,10 @@ public final class ServeLoad {
                         Integer.toString(maxTokens), "--queue-size", Integer.toString(requests), "--temp", "0", "-a", "m"));
                 if (unified) {
                     ourCommand.add("-kvu");
+                }
+                String ours0 = a.getOrDefault("ours-args", "").strip();
+                if (!ours0.isEmpty()) {
+                    ourCommand.addAll(Arrays.asList(ours0.split("\\s+")));
                 }
                 System.out.println("ggml4j " + String.join(" ", ourCommand.subList(1, ourCommand.size())));
                 ourProcess = new ProcessBuilder(ourCommand).redirectErrorStream(true)

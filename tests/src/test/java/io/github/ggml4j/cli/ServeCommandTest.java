@@ -40,6 +40,9 @@ class ServeCommandTest {
         assertTrue(r.err().contains("port"), r.all());
         r = Cli.run("serve", "-m", model, "--api-key", " ");
         assertEquals(ExitCodes.USAGE, r.exit(), r.all());
+        r = Cli.run("serve", "-m", model, "--cache-ram", "-2");
+        assertEquals(ExitCodes.USAGE, r.exit(), r.all());
+        assertTrue(r.err().contains("--cache-ram"), r.all());
     }
 
     @Test
