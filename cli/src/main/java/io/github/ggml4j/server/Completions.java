@@ -130,8 +130,13 @@ final class Completions {
                 .withWaitWhenFull(true));
              Stream<Token> tokens = s.stream(prompt, go)) {
             answer.begin();
+            boolean first = true;
             for (var it = tokens.iterator(); it.hasNext(); ) {
                 Token t = it.next();
+                if (first) {
+                    first = false;
+                    answer.cachedTokens = s.reusedTokens(); // the prompt's, until the next token is asked for
+                }
                 if (t.isEnd()) {
                     answer.end(t.text(), t.finishReason());
                     slot.close(); // the answer is out: the next request may start while this session closes
@@ -175,6 +180,7 @@ final class Completions {
         private OutputStream out;
         private long lastBeat;
         int generated;
+        int cachedTokens;
 
         Answer(HttpExchange ex, CompletionRequest r, String id, long created, int promptTokens, ToolCalling tools) {
             this.tools = tools;
@@ -332,8 +338,10 @@ final class Completions {
         }
 
         private ObjectNode usage() {
-            return json.createObjectNode().put("prompt_tokens", promptTokens).put("completion_tokens", generated)
+            ObjectNode u = json.createObjectNode().put("prompt_tokens", promptTokens).put("completion_tokens", generated)
                     .put("total_tokens", promptTokens + generated);
+            u.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens); // OpenAI's: not computed again
+            return u;
         }
 
         private ObjectNode base(String object) {

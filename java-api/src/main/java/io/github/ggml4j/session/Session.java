@@ -160,6 +160,30 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * How many tokens of the last evaluation were not computed but taken from a context in memory: another
+     * session's common prefix, a closed session's cached prompt, or the model's host-memory prompt cache
+     * ({@link io.github.ggml4j.model.ModelOptions#withPromptCache}). During a generation, from its first token
+     * until the next is asked for, its prompt's.
+     *
+     * {@snippet :
+     * try (Session s = model.newSession(); Stream<Token> tokens = s.stream(prompt, GenerateOptions.greedy(64))) {
+     *     Iterator<Token> it = tokens.iterator();
+     *     Token first = it.next();
+     *     int cached = s.reusedTokens(); // prompt tokens this request did not compute
+     * }
+     * }
+     */
+    public int reusedTokens() {
+        lock.lock();
+        try {
+            ensureOpen();
+            return engine.lastReused(seq);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A copy of the last evaluated token's logits (one per vocabulary entry). */
     public float[] logits() {
         lock.lock();
