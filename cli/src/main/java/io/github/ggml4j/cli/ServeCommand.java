@@ -58,9 +58,10 @@ final class ServeCommand implements Callable<Integer> {
     boolean kvUnified;
 
     @Option(names = {"-cram", "--cache-ram"}, defaultValue = "8192", paramLabel = "MiB",
-            description = "host memory for finished requests' contexts once their slot's cells are needed, so a "
-                    + "later request starting the same skips computing that prefix; at most a quarter of the Java heap "
-                    + "(-Xmx); 0 disables it, -1 means that quarter (default ${DEFAULT-VALUE}, as llama-server's)")
+            description = "host memory for finished requests' contexts, so a later request whose prompt starts "
+                    + "the same restores that prefix instead of computing it; at most a quarter of the Java heap "
+                    + "(-Xmx); 0 disables it (each slot then keeps its last context in its cells), -1 means that "
+                    + "quarter (default ${DEFAULT-VALUE}, as llama-server's)")
     long cacheRamMib;
 
     @Option(names = "--queue-size", defaultValue = "64",

@@ -10,6 +10,8 @@ import io.github.ggml4j.session.Generation;
 import io.github.ggml4j.session.Session;
 import io.github.ggml4j.session.SessionOptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Arrays;
 
@@ -29,7 +31,13 @@ class PromptCacheTest {
     static final int N = 16;
 
     static ModelOptions options(long cacheBytes) {
-        return KvStreamsTest.streamed(true).withCachedPrompts(0).withPromptCache(cacheBytes);
+        return options(cacheBytes, true);
+    }
+
+    /** KV streams or the one cache shared by all sessions, no prompts kept in cells, flash attention. */
+    static ModelOptions options(long cacheBytes, boolean streams) {
+        return (streams ? KvStreamsTest.streamed(true) : KvStreamsTest.shared(true)).withCachedPrompts(0)
+                .withPromptCache(cacheBytes);
     }
 
     static Generation generate(Model model, int[] prompt) {
@@ -42,12 +50,12 @@ class PromptCacheTest {
         return ModelAccess.get().engine(model).stats();
     }
 
-    @Test
-    void aClosedSessionsPromptComesBackFromHostMemory() {
-        int job = 11;
-        int[] p = Parity.prompt(40, 2000 + job);
-        try (Model model = Model.load(KvStreamsTest.tiny(), options(64L << 20));
-             Model plain = Model.load(KvStreamsTest.tiny(), options(0))) {
+    @ParameterizedTest(name = "KV streams {0}")
+    @ValueSource(booleans = {true, false})
+    void aClosedSessionsPromptComesBackFromHostMemory(boolean streams) {
+        int[] p = Parity.prompt(40, 2011);
+        try (Model model = Model.load(KvStreamsTest.tiny(), options(64L << 20, streams));
+             Model plain = Model.load(KvStreamsTest.tiny(), options(0, streams))) {
             Generation first = generate(model, p);
             assertEquals(0, first.reusedPromptTokens());
             assertEquals(1, stats(model).promptCacheEntries(), "the closed session's context is kept");
