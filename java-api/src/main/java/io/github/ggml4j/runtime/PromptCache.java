@@ -61,9 +61,15 @@ final class PromptCache {
                 return;
             }
         }
+        // the rows' size is known before writing them: one larger than the whole cache (or than an array can
+        // hold) is not written at all, so a long context of a large model never fills the heap on its way out
+        long estimate = 4096 + (long) tokens.length * (memory.nativeBytes() / Math.max(1, memory.capacity()) + 8);
+        if (estimate > limit || estimate > Integer.MAX_VALUE - 64) {
+            return;
+        }
         byte[] state;
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(64 + tokens.length * 64);
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) estimate);
             DataOutputStream data = new DataOutputStream(out);
             memory.writeState(seq.id, data);
             data.flush();
