@@ -456,7 +456,6 @@ public final class Engine implements AutoCloseable {
     private void loop() {
         try {
             while (true) {
-                List<FutureTask<?>> tasks = new ArrayList<>();
                 lock.lock();
                 try {
                     // a caller stepping inline finishes first, even when closing: it uses the native side
@@ -468,12 +467,10 @@ public final class Engine implements AutoCloseable {
                         break;
                     }
                     engineBusy = true;
-                    tasks.addAll(controls);
-                    controls.clear();
                 } finally {
                     lock.unlock();
                 }
-                tasks.forEach(FutureTask::run);
+                runControls();
                 dropCancelled();
                 gather();
                 // tasks that came while gathering (a finished request's release) run before the plan, not after
@@ -489,6 +486,7 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** Runs the control tasks asked for so far (engine thread, lock not held). */
     private void runControls() {
         List<FutureTask<?>> tasks;
         lock.lock();

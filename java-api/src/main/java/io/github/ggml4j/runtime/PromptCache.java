@@ -9,6 +9,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 
@@ -130,13 +131,10 @@ final class PromptCache {
         return bestLength;
     }
 
+    /** The length of the common prefix of {@code a} and {@code b}. */
     private static int common(int[] a, int[] b) {
-        int n = Math.min(a.length, b.length);
-        int i = 0;
-        while (i < n && a[i] == b[i]) {
-            i++;
-        }
-        return i;
+        int i = Arrays.mismatch(a, b);
+        return i < 0 ? a.length : i;
     }
 
     int entries() {
