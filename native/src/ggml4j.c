@@ -323,74 +323,52 @@ static float argmax_hsum(const float * lanes, int count, float s) {
     return s;
 }
 
-__attribute__((target("avx2")))
-static int64_t argmax_avx2(const float * x, int64_t n, float * z) {
-    __m256 m0 = _mm256_set1_ps(-INFINITY);
-    __m256 m1 = m0;
-    __m256 z0 = _mm256_setzero_ps();
-    __m256 z1 = z0;
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m256 a = _mm256_loadu_ps(x + i);
-        const __m256 b = _mm256_loadu_ps(x + i + 8);
-        m0 = _mm256_max_ps(a, m0);
-        m1 = _mm256_max_ps(b, m1);
-        z0 = _mm256_add_ps(z0, _mm256_sub_ps(a, a));
-        z1 = _mm256_add_ps(z1, _mm256_sub_ps(b, b));
+/*
+ * One body for both vector widths (W floats a register): two registers a round for the maximum and the
+ * finiteness sum, the lanes folded and the tail scanned by the scalar loops, then the first index of the maximum.
+ */
+#define ARGMAX_VECTOR(NAME, ATTR, VEC, W, SET1, ZERO, LOADU, MAX, ADD, SUB, STOREU, EQ_MASK)        \
+    ATTR static int64_t NAME(const float * x, int64_t n, float * z) {                              \
+        VEC m0 = SET1(-INFINITY);                                                                   \
+        VEC m1 = m0;                                                                                \
+        VEC z0 = ZERO();                                                                            \
+        VEC z1 = z0;                                                                                \
+        int64_t i = 0;                                                                              \
+        for (; i + 2 * (W) <= n; i += 2 * (W)) {                                                    \
+            const VEC a = LOADU(x + i);                                                             \
+            const VEC b = LOADU(x + i + (W));                                                       \
+            m0 = MAX(a, m0);                                                                        \
+            m1 = MAX(b, m1);                                                                        \
+            z0 = ADD(z0, SUB(a, a));                                                                \
+            z1 = ADD(z1, SUB(b, b));                                                                \
+        }                                                                                           \
+        float lanes[2 * (W)];                                                                       \
+        STOREU(lanes, m0);                                                                          \
+        STOREU(lanes + (W), m1);                                                                    \
+        float max = argmax_hmax(lanes, 2 * (W), -INFINITY);                                         \
+        STOREU(lanes, z0);                                                                          \
+        STOREU(lanes + (W), z1);                                                                    \
+        float s = argmax_hsum(lanes, 2 * (W), 0.0f);                                                \
+        argmax_scan_scalar(x, i, n, &max, &s);                                                      \
+        *z = s;                                                                                     \
+        const VEC mv = SET1(max);                                                                   \
+        int64_t k = 0;                                                                              \
+        for (; k + (W) <= n; k += (W)) {                                                            \
+            const int mask = EQ_MASK(LOADU(x + k), mv);                                             \
+            if (mask != 0) {                                                                        \
+                return k + __builtin_ctz((unsigned) mask);                                          \
+            }                                                                                       \
+        }                                                                                           \
+        return argmax_find_scalar(x, k, n, max);                                                    \
     }
-    float lanes[16];
-    _mm256_storeu_ps(lanes, m0);
-    _mm256_storeu_ps(lanes + 8, m1);
-    float max = argmax_hmax(lanes, 16, -INFINITY);
-    _mm256_storeu_ps(lanes, z0);
-    _mm256_storeu_ps(lanes + 8, z1);
-    float s = argmax_hsum(lanes, 16, 0.0f);
-    argmax_scan_scalar(x, i, n, &max, &s);
-    *z = s;
-    const __m256 mv = _mm256_set1_ps(max);
-    int64_t k = 0;
-    for (; k + 8 <= n; k += 8) {
-        const int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + k), mv, _CMP_EQ_OQ));
-        if (mask != 0) {
-            return k + __builtin_ctz((unsigned) mask);
-        }
-    }
-    return argmax_find_scalar(x, k, n, max);
-}
 
-static int64_t argmax_sse2(const float * x, int64_t n, float * z) {
-    __m128 m0 = _mm_set1_ps(-INFINITY);
-    __m128 m1 = m0;
-    __m128 z0 = _mm_setzero_ps();
-    __m128 z1 = z0;
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m128 a = _mm_loadu_ps(x + i);
-        const __m128 b = _mm_loadu_ps(x + i + 4);
-        m0 = _mm_max_ps(a, m0);
-        m1 = _mm_max_ps(b, m1);
-        z0 = _mm_add_ps(z0, _mm_sub_ps(a, a));
-        z1 = _mm_add_ps(z1, _mm_sub_ps(b, b));
-    }
-    float lanes[8];
-    _mm_storeu_ps(lanes, m0);
-    _mm_storeu_ps(lanes + 4, m1);
-    float max = argmax_hmax(lanes, 8, -INFINITY);
-    _mm_storeu_ps(lanes, z0);
-    _mm_storeu_ps(lanes + 4, z1);
-    float s = argmax_hsum(lanes, 8, 0.0f);
-    argmax_scan_scalar(x, i, n, &max, &s);
-    *z = s;
-    const __m128 mv = _mm_set1_ps(max);
-    int64_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        const int mask = _mm_movemask_ps(_mm_cmpeq_ps(_mm_loadu_ps(x + k), mv));
-        if (mask != 0) {
-            return k + __builtin_ctz((unsigned) mask);
-        }
-    }
-    return argmax_find_scalar(x, k, n, max);
-}
+#define ARGMAX_AVX2_EQ_MASK(a, b) _mm256_movemask_ps(_mm256_cmp_ps((a), (b), _CMP_EQ_OQ))
+#define ARGMAX_SSE2_EQ_MASK(a, b) _mm_movemask_ps(_mm_cmpeq_ps((a), (b)))
+
+ARGMAX_VECTOR(argmax_avx2, __attribute__((target("avx2"))), __m256, 8, _mm256_set1_ps, _mm256_setzero_ps,
+              _mm256_loadu_ps, _mm256_max_ps, _mm256_add_ps, _mm256_sub_ps, _mm256_storeu_ps, ARGMAX_AVX2_EQ_MASK)
+ARGMAX_VECTOR(argmax_sse2, /* the x86-64 baseline */, __m128, 4, _mm_set1_ps, _mm_setzero_ps, _mm_loadu_ps,
+              _mm_max_ps, _mm_add_ps, _mm_sub_ps, _mm_storeu_ps, ARGMAX_SSE2_EQ_MASK)
 #endif
 
 int32_t ggml4j_argmax_f32(const float * x, int64_t n, int64_t * index, int64_t * non_finite) {
