@@ -38,7 +38,6 @@ final class PromptCache {
     private final List<Entry> entries = new ArrayList<>();
     private long bytes;
     private long hits;
-    private long restoredTokens;
 
     PromptCache(Memory memory, long limitBytes) {
         if (limitBytes <= 0) {
@@ -127,7 +126,6 @@ final class PromptCache {
         entries.remove(best);
         bytes -= best.bytes();
         hits++;
-        restoredTokens += bestLength;
         return bestLength;
     }
 
@@ -147,9 +145,5 @@ final class PromptCache {
 
     long hits() {
         return hits;
-    }
-
-    long restoredTokens() {
-        return restoredTokens;
     }
 }

@@ -157,9 +157,7 @@ final class Sequences {
             // a context given up earlier may hold more of the prompt than any sequence in memory
             int restored = promptCache.restore(seq, r.tokens, Math.max(0, reuse));
             if (restored > 0) {
-                r.next = restored;
-                seq.lastReused = restored;
-                reusedTokens += restored;
+                reused(r, restored);
                 return;
             }
         }
@@ -173,14 +171,19 @@ final class Sequences {
             return; // no room for a copy in the sequence's stream: the tokens are computed instead
         }
         seq.append(r.tokens, 0, reuse);
-        r.next = reuse;
-        seq.lastReused = reuse;
-        reusedTokens += reuse;
+        reused(r, reuse);
         if (donor.cached && memory.reuseReplacesCachedPrompt() && shared) {
             retire(donor); // the shared prefix stays, now the new sequence's alone
         } else if (donor.cached) {
             cached.remove(donor);
             cached.addLast(donor);
         }
+    }
+
+    /** The first {@code n} tokens of {@code r} are in its sequence without being computed. */
+    private void reused(Request r, int n) {
+        r.next = n;
+        r.seq.lastReused = n;
+        reusedTokens += n;
     }
 }

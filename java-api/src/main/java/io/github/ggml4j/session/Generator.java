@@ -37,6 +37,7 @@ final class Generator {
     private FinishReason pendingEnd;
     private boolean done;
     private int reused;
+    private boolean generationEnded;
     private float[] scratch;
     private long t0;
     private long t1;
@@ -143,7 +144,7 @@ final class Generator {
             pendingEnd = FinishReason.CONTEXT_FULL;
         }
         if (pendingEnd != null) {
-            engine.endGeneration(seq); // no token follows: the next step need not wait for one
+            endGeneration(); // no token follows: the next step need not wait for one
         }
         if (options.logprobs() > 0) {
             return withLogprobs(next, emitted, logits);
@@ -173,9 +174,17 @@ final class Generator {
         return done ? null : end(FinishReason.CANCELLED);
     }
 
+    /** Tells the engine, once, that this sequence submits no more tokens. */
+    private void endGeneration() {
+        if (!generationEnded) {
+            generationEnded = true;
+            engine.endGeneration(seq);
+        }
+    }
+
     private Token end(FinishReason reason) {
         done = true;
-        engine.endGeneration(seq);
+        endGeneration();
         t2 = System.nanoTime();
         String tail = stops.matched() ? "" : stops.finish(text == null ? "" : text.finish());
         return new Token(-1, tail, reason);
