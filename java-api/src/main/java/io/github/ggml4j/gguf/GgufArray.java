@@ -105,6 +105,52 @@ public final class GgufArray implements GgufValue {
         });
     }
 
+    /**
+     * The elements of an array of strings, all decoded at once into an unmodifiable list. A vocabulary's
+     * 10^5 strings take one bulk copy out of the mapping instead of a slice per element, which is most of
+     * what reading a tokenizer costs before the JIT has compiled anything.
+     *
+     * @throws GgufFormatException if the elements are not strings
+     */
+    public List<String> toStringList() {
+        expect(elementType == GgufValueType.STRING, "strings");
+        mapping.check();
+        String[] out = new String[size];
+        try {
+            MemorySegment s = mapping.segment();
+            if (bodyLength > Integer.MAX_VALUE - 16) {
+                for (int i = 0; i < size; i++) {
+                    out[i] = Wire.string(s, offsetOf(i));
+                }
+            } else {
+                byte[] b = new byte[(int) bodyLength];
+                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, body, b, 0, b.length);
+                int pos = 0;
+                for (int i = 0; i < size; i++) {
+                    // every length was checked against the array's extent when the file was parsed
+                    int len = lengthAt(b, pos);
+                    out[i] = new String(b, pos + 8, len, java.nio.charset.StandardCharsets.UTF_8);
+                    pos += 8 + len;
+                }
+            }
+        } catch (IllegalStateException e) {
+            throw mapping.closed(e);
+        }
+        return java.util.Collections.unmodifiableList(java.util.Arrays.asList(out));
+    }
+
+    /** A string's u64 length prefix at {@code pos}, which the parser bounded to {@link Limits#MAX_STRING_BYTES}. */
+    private static int lengthAt(byte[] b, int pos) {
+        long len = 0;
+        for (int k = 7; k >= 0; k--) {
+            len = (len << 8) | (b[pos + k] & 0xFF);
+        }
+        if (len < 0 || len > b.length - pos - 8) {
+            throw new GgufFormatException("string length " + len + " at array offset " + pos + " overruns the array");
+        }
+        return (int) len;
+    }
+
     /** The elements of an f32 or f64 array, as floats (f64 rounded). */
     public float[] toFloatArray() {
         expect(elementType.isFloat(), "floats");

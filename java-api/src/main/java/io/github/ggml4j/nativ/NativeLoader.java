@@ -99,6 +99,7 @@ public final class NativeLoader {
             loadDynamicBackends(found.dir(), props, dynamic);
         }
         NativeRuntime rt = new NativeRuntime(found.dir(), found.source(), props);
+        DowncallWarmup.start();
         LOG.log(System.Logger.Level.INFO, () -> "ggml4j: loaded ggml " + rt.ggmlVersion() + " (" + rt.cpuMode()
                 + ") from " + rt.libraryDir() + " [" + rt.source() + "]; CPU variant " + rt.cpuVariant());
         return rt;

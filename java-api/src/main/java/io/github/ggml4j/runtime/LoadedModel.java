@@ -49,13 +49,29 @@ public final class LoadedModel implements AutoCloseable {
             String arch = file.metadata().architecture();
             Recipe<Object> recipe = (Recipe<Object>) Recipes.forArchitecture(arch);
             HParams hp = recipe.hparams(file.metadata());
-            // the vocabulary is validated before any weight is touched (cases 23-25)
-            Tokenizer tokenizer = file.metadata().contains("tokenizer.ggml.model") ? Tokenizer.fromGguf(file) : null;
-            WeightLoader loader = new WeightLoader(file, placement, hp.nLayer());
+            // the tokenizer is built while the weights are bound (both are a short run's start-up); its errors
+            // (cases 23-25) win over the weights' and leave nothing bound
+            Background<Tokenizer> tokenizing = file.metadata().contains("tokenizer.ggml.model")
+                    ? Background.start("ggml4j-tokenizer", () -> Tokenizer.fromGguf(file)) : null;
+            WeightLoader loader;
             Object weights;
             try {
+                loader = new WeightLoader(file, placement, hp.nLayer());
+            } catch (RuntimeException | Error e) {
+                joinQuietly(tokenizing, e);
+                throw e;
+            }
+            try {
                 weights = recipe.bind(loader, hp);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                loader.abandon();
+                joinQuietly(tokenizing, e);
+                throw e;
+            }
+            Tokenizer tokenizer;
+            try {
+                tokenizer = tokenizing == null ? null : tokenizing.join();
+            } catch (RuntimeException | Error e) {
                 loader.abandon();
                 throw e;
             }
@@ -69,6 +85,23 @@ public final class LoadedModel implements AutoCloseable {
             throw new ModelException(path.getFileName() + ": " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             file.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Waits for the tokenizer after the weights failed with {@code failure}, so that the file is not closed
+     * under it; a tokenizer error is thrown instead (the vocabulary is checked first), with {@code failure}
+     * attached.
+     */
+    private static void joinQuietly(Background<Tokenizer> tokenizing, Throwable failure) {
+        if (tokenizing == null) {
+            return;
+        }
+        try {
+            tokenizing.join();
+        } catch (RuntimeException | Error e) {
+            e.addSuppressed(failure);
             throw e;
         }
     }

@@ -45,7 +45,7 @@ final class BpeTokenizer extends Tokenizer {
         for (int b = 0; b < 256; b++) {
             bytePieces[b] = tokens.get(String.valueOf(ByteLevel.encode(b)));
             if (pre.rawUtf8()) {
-                byteFallback[b] = tokenId(String.format("<0x%02X>", b));
+                byteFallback[b] = tokenId(Vocabulary.byteText(b));
             } else {
                 // llama.cpp looks up each byte of the unmergeable word's UTF-8 as a one-byte string:
                 // only ASCII can be a token that way

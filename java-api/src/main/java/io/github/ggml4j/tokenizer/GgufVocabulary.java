@@ -133,7 +133,7 @@ final class GgufVocabulary {
         if (a.isPresent() && a.get().elementType() != GgufValueType.STRING) {
             throw wrongType(key, "an array of str", a.get());
         }
-        return a.map(GgufArray::strings);
+        return a.map(GgufArray::toStringList);
     }
 
     private static Optional<Boolean> bool(GgufMetadata md, String key) {

@@ -26,7 +26,7 @@ final class SpmTokenizer extends Tokenizer {
         super(vocabulary, false, SpmTokenizer::unescape);
         this.scores = vocabulary.scores();
         for (int b = 0; b < 256; b++) {
-            int id = tokenId(String.format("<0x%02X>", b));
+            int id = tokenId(Vocabulary.byteText(b));
             if (id < 0 && b < 0x80) {
                 id = tokenId(String.valueOf((char) b));
             }

@@ -169,6 +169,12 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
                 + ", addSpacePrefix=" + addSpacePrefix + "]";
     }
 
+    /** The text of byte {@code b}'s token, {@code <0xXX>} in upper-case hex (no Formatter: it costs at start-up). */
+    static String byteText(int b) {
+        String hex = "0123456789ABCDEF";
+        return "<0x" + hex.charAt((b >> 4) & 0xF) + hex.charAt(b & 0xF) + ">";
+    }
+
     /** The byte a {@code <0xXX>} token stands for, or -1 if {@code text} is not of that form. */
     static int byteValue(String text) {
         if (text.length() != 6 || !text.startsWith("<0x") || text.charAt(5) != '>') {

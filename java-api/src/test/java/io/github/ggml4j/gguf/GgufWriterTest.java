@@ -373,4 +373,36 @@ class GgufWriterTest {
         assertFalse(copy.equals(GgufArray.ofStrings("one", "three")));
         assertTrue(Arrays.asList(copy.toString().split(" ")).contains("x"));
     }
+
+    /** The bulk decode gives the same strings as element-wise reads, for mapped, nested and detached arrays. */
+    @Test
+    void toStringListDecodesEveryStringAtOnce() {
+        List<String> texts = new ArrayList<>(List.of("", "a", "héllo, 世界 🦙", "\u0000 inside", "▁the", "<0x0A>"));
+        Random r = new Random(7);
+        for (int i = 0; i < 500; i++) {
+            StringBuilder b = new StringBuilder();
+            for (int k = r.nextInt(12); k > 0; k--) {
+                b.appendCodePoint(r.nextInt(4) == 0 ? 0x4E00 + r.nextInt(500) : 'a' + r.nextInt(26));
+            }
+            texts.add(b.toString());
+        }
+        Path p = dir.resolve("s.gguf");
+        new GgufWriter().putStrings("s", texts)
+                .put("nested", GgufArray.of(GgufValueType.ARRAY, List.of(GgufArray.ofStrings("x", "yz"))))
+                .put("ints", GgufArray.ofInts(1, 2)).write(p);
+        GgufArray view;
+        try (GgufFile f = GgufFile.open(p)) {
+            view = f.metadata().getArray("s");
+            List<String> all = view.toStringList();
+            assertEquals(texts, all);
+            assertEquals(view.strings(), all);
+            assertThrows(UnsupportedOperationException.class, () -> all.set(0, "changed"));
+            assertEquals(List.of("x", "yz"), ((GgufArray) f.metadata().getArray("nested").get(0)).toStringList());
+            assertEquals(texts, view.detach().toStringList());
+            GgufFormatException e = assertThrows(GgufFormatException.class, () -> f.metadata().getArray("ints").toStringList());
+            assertTrue(e.getMessage().contains("strings"), e.getMessage());
+        }
+        assertThrows(ResourceClosedException.class, view::toStringList);
+        assertEquals(List.of(), GgufArray.ofStrings(List.of()).toStringList());
+    }
 }

@@ -98,4 +98,14 @@ class VocabularyTest {
         assertArrayEquals(new int[] {6}, tok.encode(" a", false, false));
         assertEquals("abc ab", tok.decode(new int[] {4, 5, 3}));
     }
+
+    /** The byte tokens' names are llama.cpp's {@code <0x%02X>}, and read back as their byte. */
+    @Test
+    void byteTokenTextIsUpperCaseHexAndRoundTrips() {
+        for (int b = 0; b < 256; b++) {
+            String text = Vocabulary.byteText(b);
+            assertEquals(String.format("<0x%02X>", b), text);
+            assertEquals(b, Vocabulary.byteValue(text));
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.github.ggml4j.behaviour;
 
 import io.github.ggml4j.ModelException;
+import io.github.ggml4j.TokenizerException;
 import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.gguf.GgufValue;
 import io.github.ggml4j.gguf.GgufWriter;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -171,5 +173,43 @@ class ModelValidationTest {
     void unknownArchitectureListsTheSupportedOnes() {
         ModelException e = refused(LLAMA, w -> w.set("general.architecture", new GgufValue.Str("mamba9")));
         assertMentions(e, "mamba9", "llama", "qwen2");
+    }
+
+    // ---- cases 23-25 through Model.load: the vocabulary is read while the weights are bound ----
+
+    static Path written(SyntheticLlama spec, Consumer<GgufWriter> edit) {
+        GgufWriter w = spec.writer();
+        edit.accept(w);
+        Path file = dir.resolve("broken-" + counter++ + ".gguf");
+        w.write(file);
+        return file;
+    }
+
+    @Test
+    void badVocabularyIsATokenizerErrorAtLoad() {
+        Path file = written(LLAMA, w -> w.set("tokenizer.ggml.bos_token_id", new GgufValue.UInt32(1_000_000)));
+        TokenizerException e = assertThrows(TokenizerException.class, () -> Model.load(file).close());
+        assertTrue(e.getMessage().contains("bos_token_id = 1000000"), e.getMessage());
+    }
+
+    @Test
+    void aBadVocabularyWinsOverBadWeightsWhichIsAttached() {
+        Path file = written(LLAMA, w -> {
+            w.set("tokenizer.ggml.bos_token_id", new GgufValue.UInt32(1_000_000));
+            w.removeTensor("blk.1.ffn_up.weight");
+        });
+        TokenizerException e = assertThrows(TokenizerException.class, () -> Model.load(file).close());
+        assertTrue(e.getMessage().contains("bos_token_id"), e.getMessage());
+        assertEquals(1, e.getSuppressed().length, Arrays.toString(e.getSuppressed()));
+        assertTrue(e.getSuppressed()[0] instanceof ModelException m && m.getMessage().contains("blk.1.ffn_up.weight"),
+                e.getSuppressed()[0].toString());
+    }
+
+    @Test
+    void badWeightsUnderAGoodVocabularyAreAModelError() {
+        Path file = written(LLAMA, w -> w.removeTensor("blk.1.ffn_up.weight"));
+        ModelException e = assertThrows(ModelException.class, () -> Model.load(file).close());
+        assertMentions(e, "blk.1.ffn_up.weight", "missing");
+        assertEquals(0, e.getSuppressed().length);
     }
 }
