@@ -29,6 +29,9 @@ final class BpeTokenizer extends Tokenizer {
         List<String> merges = vocabulary.merges();
         this.ranks = new LongIntMap(merges.size());
         this.mergeResult = new int[merges.size()];
+        // parts and results are nearly always tokens already: look them up in a char buffer, and build strings
+        // only for the new ones (10^5 merges; this loop was most of a BPE tokenizer's construction)
+        char[] buf = new char[64];
         for (int rank = 0; rank < merges.size(); rank++) {
             String m = merges.get(rank);
             int space = m.indexOf(' ', 1);
@@ -36,9 +39,24 @@ final class BpeTokenizer extends Tokenizer {
                 mergeResult[rank] = -1; // llama.cpp records an empty pair, which never matches
                 continue;
             }
-            int left = tokens.intern(m.substring(0, space));
-            int right = tokens.intern(m.substring(space + 1));
-            int result = tokens.intern(m.substring(0, space) + m.substring(space + 1));
+            int len = m.length();
+            if (buf.length < len) {
+                buf = new char[len * 2];
+            }
+            m.getChars(0, len, buf, 0);
+            int left = tokens.get(buf, 0, space);
+            if (left < 0) {
+                left = tokens.intern(m.substring(0, space));
+            }
+            int right = tokens.get(buf, space + 1, len - space - 1);
+            if (right < 0) {
+                right = tokens.intern(m.substring(space + 1));
+            }
+            System.arraycopy(buf, space + 1, buf, space, len - space - 1); // the pair joined: left + right
+            int result = tokens.get(buf, 0, len - 1);
+            if (result < 0) {
+                result = tokens.intern(new String(buf, 0, len - 1));
+            }
             mergeResult[rank] = result;
             ranks.putIfAbsent(pairKey(left, right), rank);
         }
@@ -93,6 +111,21 @@ final class BpeTokenizer extends Tokenizer {
      * marker {@code [UNK_BYTE_0x<hex of its UTF-8><token text>]}.
      */
     static byte[] byteLevelPiece(String text) {
+        // one byte per character for ordinary tokens: a plain loop (this runs once per token at load)
+        byte[] bytes = new byte[text.length()];
+        int n = 0;
+        for (int i = 0; i < text.length(); i++) {
+            int b = ByteLevel.decode(text.charAt(i));
+            if (b < 0) {
+                return unknownBytePiece(text);
+            }
+            bytes[n++] = (byte) b;
+        }
+        return bytes;
+    }
+
+    /** {@link #byteLevelPiece} of a text with a character outside the byte alphabet. */
+    private static byte[] unknownBytePiece(String text) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
         text.codePoints().forEach(cp -> {
             int b = ByteLevel.decode(cp);
@@ -101,7 +134,7 @@ final class BpeTokenizer extends Tokenizer {
             } else {
                 StringBuilder sb = new StringBuilder("[UNK_BYTE_0x");
                 for (byte x : Character.toString(cp).getBytes(StandardCharsets.UTF_8)) {
-                    sb.append(String.format("%02x", x & 0xFF));
+                    sb.append(java.util.HexFormat.of().toHexDigits(x));
                 }
                 sb.append(text).append(']');
                 out.writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8));

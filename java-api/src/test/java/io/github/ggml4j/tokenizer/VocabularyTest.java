@@ -99,6 +99,18 @@ class VocabularyTest {
         assertEquals("abc ab", tok.decode(new int[] {4, 5, 3}));
     }
 
+    @Test
+    void bpeMergesThroughPiecesThatAreNotTokens() {
+        // llama.cpp merges strings: "ab" is no token but still merges with "c" into the token "abc"; a word
+        // left as the non-token "ab" falls back to its characters' tokens
+        List<String> t = List.of("a", "b", "c", "abc");
+        Tokenizer tok = Tokenizer.fromVocabulary(Vocabulary.builder("gpt2", t).preTokenizer("gpt-2")
+                .merges(List.of("a b", "ab c", "q r")).build());
+        assertArrayEquals(new int[] {3}, tok.encode("abc", false, false));
+        assertArrayEquals(new int[] {0, 1}, tok.encode("ab", false, false));
+        assertEquals(4, tok.vocabSize());
+    }
+
     /** The byte tokens' names are llama.cpp's {@code <0x%02X>}, and read back as their byte. */
     @Test
     void byteTokenTextIsUpperCaseHexAndRoundTrips() {
