@@ -20,7 +20,7 @@ final class DowncallWarmup {
     private DowncallWarmup() {
     }
 
-    /** Starts linking in the background, once the libraries are loaded and checked; false if it did not. */
+    /** Starts linking in the background (the libraries must be loaded); false if it did not. */
     static boolean start() {
         if (Runtime.getRuntime().availableProcessors() < 2 || !Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
             return false;

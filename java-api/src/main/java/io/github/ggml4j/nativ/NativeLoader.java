@@ -48,6 +48,19 @@ public final class NativeLoader {
     private NativeLoader() {
     }
 
+    private static final java.util.concurrent.atomic.AtomicBoolean LINKING_AHEAD = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Called by a model load once the natives are loaded: links the decode path's downcalls on a daemon thread
+     * ({@link DowncallWarmup}), the first time only. Tools that load the natives but build no graph never pay it.
+     */
+    public static void linkAhead() {
+        ensureLoaded();
+        if (LINKING_AHEAD.compareAndSet(false, true)) {
+            DowncallWarmup.start();
+        }
+    }
+
     /** Loads the libraries if needed and returns what was loaded. Thread-safe; loads once. */
     public static NativeRuntime ensureLoaded() {
         NativeRuntime r = runtime;
@@ -99,7 +112,6 @@ public final class NativeLoader {
             loadDynamicBackends(found.dir(), props, dynamic);
         }
         NativeRuntime rt = new NativeRuntime(found.dir(), found.source(), props);
-        DowncallWarmup.start();
         LOG.log(System.Logger.Level.INFO, () -> "ggml4j: loaded ggml " + rt.ggmlVersion() + " (" + rt.cpuMode()
                 + ") from " + rt.libraryDir() + " [" + rt.source() + "]; CPU variant " + rt.cpuVariant());
         return rt;

@@ -5,6 +5,7 @@ import io.github.ggml4j.arch.HParams;
 import io.github.ggml4j.arch.Recipe;
 import io.github.ggml4j.arch.Recipes;
 import io.github.ggml4j.gguf.GgufFile;
+import io.github.ggml4j.nativ.NativeLoader;
 import io.github.ggml4j.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
@@ -57,15 +58,16 @@ public final class LoadedModel implements AutoCloseable {
             Object weights;
             try {
                 loader = new WeightLoader(file, placement, hp.nLayer());
+                NativeLoader.linkAhead();
             } catch (RuntimeException | Error e) {
-                joinQuietly(tokenizing, e);
+                joinAfterFailure(tokenizing, e);
                 throw e;
             }
             try {
                 weights = recipe.bind(loader, hp);
             } catch (RuntimeException | Error e) {
                 loader.abandon();
-                joinQuietly(tokenizing, e);
+                joinAfterFailure(tokenizing, e);
                 throw e;
             }
             Tokenizer tokenizer;
@@ -94,7 +96,7 @@ public final class LoadedModel implements AutoCloseable {
      * under it; a tokenizer error is thrown instead (the vocabulary is checked first), with {@code failure}
      * attached.
      */
-    private static void joinQuietly(Background<Tokenizer> tokenizing, Throwable failure) {
+    private static void joinAfterFailure(Background<Tokenizer> tokenizing, Throwable failure) {
         if (tokenizing == null) {
             return;
         }
