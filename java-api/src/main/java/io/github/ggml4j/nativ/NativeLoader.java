@@ -44,11 +44,10 @@ public final class NativeLoader {
 
     private static final System.Logger LOG = System.getLogger("io.github.ggml4j.native");
     private static volatile NativeRuntime runtime;
+    private static final java.util.concurrent.atomic.AtomicBoolean LINKING_AHEAD = new java.util.concurrent.atomic.AtomicBoolean();
 
     private NativeLoader() {
     }
-
-    private static final java.util.concurrent.atomic.AtomicBoolean LINKING_AHEAD = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * Called by a model load once the natives are loaded: links the decode path's downcalls on a daemon thread

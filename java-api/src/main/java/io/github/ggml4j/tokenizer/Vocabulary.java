@@ -171,8 +171,7 @@ public record Vocabulary(TokenizerModel model, String preTokenizer, List<String>
 
     /** The text of byte {@code b}'s token, {@code <0xXX>} in upper-case hex (no Formatter: it costs at start-up). */
     static String byteText(int b) {
-        String hex = "0123456789ABCDEF";
-        return "<0x" + hex.charAt((b >> 4) & 0xF) + hex.charAt(b & 0xF) + ">";
+        return "<0x" + java.util.HexFormat.of().withUpperCase().toHexDigits((byte) b) + ">";
     }
 
     /** The byte a {@code <0xXX>} token stands for, or -1 if {@code text} is not of that form. */
