@@ -1,6 +1,11 @@
 # Shared by ./build.sh and ./ggml4j: finds a JDK 22+ and the repository root. Source it; do not run it.
+# Shell builtins on the path ./ggml4j takes (no sed or dirname, one subshell): each process forked costs a
+# command's start-up a millisecond or two.
 
-GGML4J_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ggml4j_here=${BASH_SOURCE[0]%/*}
+[ "$ggml4j_here" = "${BASH_SOURCE[0]}" ] && ggml4j_here=.
+GGML4J_ROOT=$(CDPATH='' cd -- "$ggml4j_here/.." && pwd)
+unset ggml4j_here
 export GGML4J_ROOT
 
 ggml4j_die() {
@@ -10,22 +15,36 @@ ggml4j_die() {
 
 # Prints the feature version (22, 25, ...) of the JDK at $1, or nothing.
 ggml4j_jdk_major() {
-  local home=$1 v=""
+  ggml4j_read_jdk_major "$1"
+  echo "$GGML4J_JDK_MAJOR"
+}
+
+# Sets GGML4J_JDK_MAJOR to the feature version of the JDK at $1, or to nothing (without a subshell).
+ggml4j_read_jdk_major() {
+  local home=$1 v="" line
   [ -x "$home/bin/java" ] && [ -x "$home/bin/javac" ] || return 0
   if [ -f "$home/release" ]; then
-    v=$(sed -n 's/^JAVA_VERSION="\([0-9][0-9]*\).*/\1/p' "$home/release")
+    while IFS= read -r line || [ -n "$line" ]; do
+      case $line in
+        JAVA_VERSION=\"[0-9]*)
+          v=${line#JAVA_VERSION=\"}
+          v=${v%%[!0-9]*}
+          break ;;
+      esac
+    done <"$home/release"
   fi
   if [ -z "$v" ]; then
     v=$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9][0-9]*\).*/\1/p' | head -n 1)
   fi
-  echo "$v"
+  GGML4J_JDK_MAJOR=$v
 }
 
 # Sets JAVA_HOME to a JDK 22+: JAVA_HOME if it qualifies, else the newest under /usr/lib/jvm, else fails.
 ggml4j_find_jdk() {
   local major
   if [ -n "${JAVA_HOME:-}" ]; then
-    major=$(ggml4j_jdk_major "$JAVA_HOME")
+    ggml4j_read_jdk_major "$JAVA_HOME"
+    major=$GGML4J_JDK_MAJOR
     if [ -n "$major" ] && [ "$major" -ge 22 ]; then
       export PATH="$JAVA_HOME/bin:$PATH"
       return 0
@@ -34,7 +53,8 @@ ggml4j_find_jdk() {
   local best="" best_major=0 dir
   for dir in /usr/lib/jvm/* /usr/local/lib/jvm/* /opt/java/* /opt/jdk*; do
     [ -d "$dir" ] || continue
-    major=$(ggml4j_jdk_major "$dir")
+    ggml4j_read_jdk_major "$dir"
+    major=$GGML4J_JDK_MAJOR
     if [ -n "$major" ] && [ "$major" -ge 22 ] && [ "$major" -gt "$best_major" ]; then
       best=$dir
       best_major=$major

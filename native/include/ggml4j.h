@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or a struct layout the Java side relies on changes. */
-#define GGML4J_ABI_VERSION 2
+#define GGML4J_ABI_VERSION 3
 
 typedef enum ggml4j_status {
     GGML4J_OK               =  0,
@@ -41,7 +41,11 @@ typedef enum ggml4j_status {
     GGML4J_E_IO             = -7, /* a socket could not be opened, bound or kept (RPC) */
 } ggml4j_status;
 
-/* What ggml4j_sizeof reports; the Java side compares these with its generated layouts. */
+/*
+ * What ggml4j_layout reports. The Java side reads and writes the fields of ggml_tensor it needs at these
+ * offsets (so its accesses follow the library it loaded), and checks the sizes and constants against its
+ * generated bindings.
+ */
 typedef enum ggml4j_layout_item {
     GGML4J_SIZEOF_GGML_TENSOR       = 0,
     GGML4J_SIZEOF_GGML_INIT_PARAMS  = 1,
@@ -53,6 +57,9 @@ typedef enum ggml4j_layout_item {
     GGML4J_GGML_TYPE_COUNT          = 7,
     GGML4J_GGML_OP_COUNT            = 8,
     GGML4J_SIZEOF_BACKEND_FEATURE   = 9,
+    GGML4J_OFFSETOF_TENSOR_TYPE     = 10,
+    GGML4J_OFFSETOF_TENSOR_BUFFER   = 11,
+    GGML4J_OFFSETOF_TENSOR_NE       = 12,
 } ggml4j_layout_item;
 
 GGML4J_API int32_t      ggml4j_abi_version(void);

@@ -45,6 +45,9 @@ int64_t ggml4j_layout(int32_t item) {
         case GGML4J_GGML_TYPE_COUNT:         return GGML_TYPE_COUNT;
         case GGML4J_GGML_OP_COUNT:           return GGML_OP_COUNT;
         case GGML4J_SIZEOF_BACKEND_FEATURE:  return (int64_t) sizeof(struct ggml_backend_feature);
+        case GGML4J_OFFSETOF_TENSOR_TYPE:    return (int64_t) offsetof(struct ggml_tensor, type);
+        case GGML4J_OFFSETOF_TENSOR_BUFFER:  return (int64_t) offsetof(struct ggml_tensor, buffer);
+        case GGML4J_OFFSETOF_TENSOR_NE:      return (int64_t) offsetof(struct ggml_tensor, ne);
     }
     return -1;
 }

@@ -3,7 +3,6 @@ package io.github.ggml4j.nativ;
 import io.github.ggml4j.NativeLibraryException;
 import io.github.ggml4j.internal.ggml.GgmlLib;
 import io.github.ggml4j.internal.ggml.ggml_init_params;
-import io.github.ggml4j.internal.ggml.ggml_tensor;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,11 +38,13 @@ public final class NativeLoader {
     public static final String LIBRARY_PATH_PROPERTY = "ggml4j.library.path";
     static final String PROPERTIES = "ggml4j-natives.properties";
     /** Bumped with GGML4J_ABI_VERSION in native/include/ggml4j.h. */
-    static final int EXPECTED_ABI = 2;
+    static final int EXPECTED_ABI = 3;
     static final String EXPECTED_GGML_VERSION = "0.25.1";
 
     private static final System.Logger LOG = System.getLogger("io.github.ggml4j.native");
     private static volatile NativeRuntime runtime;
+    /** Set before {@link #runtime} is published, by the thread that loads. */
+    private static NativeLayout layout;
     private static final java.util.concurrent.atomic.AtomicBoolean LINKING_AHEAD = new java.util.concurrent.atomic.AtomicBoolean();
 
     private NativeLoader() {
@@ -101,7 +102,7 @@ public final class NativeLoader {
                 throw new NativeLibraryException("cannot load " + file + ": " + e.getMessage(), e);
             }
         }
-        checkVersionAndLayout(found);
+        layout = checkVersionAndLayout(found);
         GgmlLib.ggml4j_install_abort_handler();
         GgmlLib.ggml4j_log_set_level(logLevel());
         String dynamic = props.getProperty("backends.dynamic", "");
@@ -292,8 +293,17 @@ public final class NativeLoader {
         return Path.of(System.getProperty("user.home"), ".cache", "ggml4j");
     }
 
-    /** Case 57: a library of another version or struct layout is refused before anything uses it. */
-    private static void checkVersionAndLayout(Candidate found) {
+    /** Where the loaded library keeps the struct fields Java accesses (loads the natives if needed). */
+    static NativeLayout layout() {
+        ensureLoaded();
+        return layout;
+    }
+
+    /**
+     * Case 57: a library of another ABI or ggml version, or whose struct layout or constants disagree with the
+     * bindings, is refused before anything uses it; returns the layout Java then uses.
+     */
+    private static NativeLayout checkVersionAndLayout(Candidate found) {
         int abi;
         try {
             abi = GgmlLib.ggml4j_abi_version();
@@ -311,16 +321,14 @@ public final class NativeLoader {
                 throw new NativeLibraryException("ggml of " + found.what() + " is version " + version
                         + ", the bindings were generated for " + EXPECTED_GGML_VERSION + ": " + found.fix());
             }
-            checkLayout(found, "sizeof(struct ggml_tensor)", GgmlLib.GGML4J_SIZEOF_GGML_TENSOR(), ggml_tensor.sizeof());
+            NativeLayout layout = NativeLayout.read(found.what(), found.fix());
             checkLayout(found, "sizeof(struct ggml_init_params)", GgmlLib.GGML4J_SIZEOF_GGML_INIT_PARAMS(),
                     ggml_init_params.sizeof());
-            checkLayout(found, "offsetof(ggml_tensor, data)", GgmlLib.GGML4J_OFFSETOF_TENSOR_DATA(), ggml_tensor.data$offset());
-            checkLayout(found, "offsetof(ggml_tensor, name)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NAME(), ggml_tensor.name$offset());
-            checkLayout(found, "offsetof(ggml_tensor, nb)", GgmlLib.GGML4J_OFFSETOF_TENSOR_NB(), ggml_tensor.nb$offset());
             checkLayout(found, "GGML_MAX_DIMS", GgmlLib.GGML4J_GGML_MAX_DIMS(), GgmlLib.GGML_MAX_DIMS());
             checkLayout(found, "GGML_MAX_NAME", GgmlLib.GGML4J_GGML_MAX_NAME(), GgmlLib.GGML_MAX_NAME());
             checkLayout(found, "GGML_TYPE_COUNT", GgmlLib.GGML4J_GGML_TYPE_COUNT(), GgmlLib.GGML_TYPE_COUNT());
             checkLayout(found, "GGML_OP_COUNT", GgmlLib.GGML4J_GGML_OP_COUNT(), GgmlLib.GGML_OP_COUNT());
+            return layout;
         } catch (UnsatisfiedLinkError | ExceptionInInitializerError e) {
             // the right ABI number but a missing symbol: a broken or hand-made build, not a raw linkage error
             throw new NativeLibraryException(found.what() + " report ABI version " + abi

@@ -1,15 +1,22 @@
 package io.github.ggml4j.nativ;
 
 import io.github.ggml4j.internal.ggml.GgmlLib;
-import io.github.ggml4j.internal.ggml.ggml_tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** Reads fields of {@code struct ggml_tensor} through pointers returned by ggml (which arrive zero-length). */
+/**
+ * Reads fields of {@code struct ggml_tensor} through pointers returned by ggml (which arrive zero-length), at the
+ * offsets the loaded library reports ({@link NativeLayout}).
+ */
 public final class Tensors {
 
-    private static final long SIZE = ggml_tensor.sizeof();
+    private static final NativeLayout LAYOUT = NativeLoader.layout();
+    private static final long SIZE = LAYOUT.tensorSize();
+    private static final long TYPE = LAYOUT.tensorType();
+    private static final long BUFFER = LAYOUT.tensorBuffer();
+    private static final long NE = LAYOUT.tensorNe();
+    private static final long NB = LAYOUT.tensorNb();
 
     private Tensors() {
     }
@@ -19,19 +26,33 @@ public final class Tensors {
         return tensor.reinterpret(SIZE);
     }
 
-    // The generated indexed accessors (ggml_tensor.ne(struct, i)) of the pinned jextract ignore the field's
-    // offset inside the struct, so array fields are always read through their slice getters.
-
     public static long ne(MemorySegment tensor, int dim) {
-        return ggml_tensor.ne(struct(tensor)).getAtIndex(ValueLayout.JAVA_LONG, dim);
+        return struct(tensor).get(ValueLayout.JAVA_LONG, NE + 8L * checkDim(dim));
     }
 
     public static long nb(MemorySegment tensor, int dim) {
-        return ggml_tensor.nb(struct(tensor)).getAtIndex(ValueLayout.JAVA_LONG, dim);
+        return struct(tensor).get(ValueLayout.JAVA_LONG, NB + 8L * checkDim(dim));
     }
 
     public static int type(MemorySegment tensor) {
-        return ggml_tensor.type(struct(tensor));
+        return struct(tensor).get(ValueLayout.JAVA_INT, TYPE);
+    }
+
+    /** The backend buffer holding the tensor's data (NULL before it is allocated). */
+    public static MemorySegment buffer(MemorySegment tensor) {
+        return struct(tensor).get(ValueLayout.ADDRESS, BUFFER);
+    }
+
+    /** Points the tensor at a backend buffer (or NULL), as ggml's allocators do. */
+    public static void setBuffer(MemorySegment tensor, MemorySegment buffer) {
+        struct(tensor).set(ValueLayout.ADDRESS, BUFFER, buffer);
+    }
+
+    private static int checkDim(int dim) {
+        if (dim < 0 || dim >= 4) {
+            throw new IndexOutOfBoundsException("dimension " + dim + " of a ggml tensor (0 to 3)");
+        }
+        return dim;
     }
 
     public static long nbytes(MemorySegment tensor) {

@@ -5,7 +5,6 @@ import io.github.ggml4j.arch.GraphBuilder;
 import io.github.ggml4j.arch.HParams;
 import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.internal.ggml.GgmlLib;
-import io.github.ggml4j.internal.ggml.ggml_tensor;
 import io.github.ggml4j.memory.Memory;
 import io.github.ggml4j.memory.MemorySpec;
 import io.github.ggml4j.nativ.GgmlContext;
@@ -219,7 +218,7 @@ final class Compute implements AutoCloseable {
      * off on a GPU, which the scheduler decides for itself.
      */
     private void placeWithWeight(MemorySegment node, MemorySegment weight) {
-        MemorySegment buffer = ggml_tensor.buffer(Tensors.struct(weight));
+        MemorySegment buffer = Tensors.buffer(weight);
         if (buffer.equals(MemorySegment.NULL)) {
             return;
         }
@@ -409,7 +408,7 @@ final class Compute implements AutoCloseable {
     }
 
     private static boolean allocated(MemorySegment tensor) {
-        return !ggml_tensor.buffer(Tensors.struct(tensor)).equals(MemorySegment.NULL);
+        return !Tensors.buffer(tensor).equals(MemorySegment.NULL);
     }
 
     private static void set(MemorySegment tensor, MemorySegment host, long bytes) {

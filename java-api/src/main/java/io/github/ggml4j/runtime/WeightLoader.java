@@ -7,7 +7,6 @@ import io.github.ggml4j.gguf.GgmlType;
 import io.github.ggml4j.gguf.GgufFile;
 import io.github.ggml4j.gguf.GgufTensorInfo;
 import io.github.ggml4j.internal.ggml.GgmlLib;
-import io.github.ggml4j.internal.ggml.ggml_tensor;
 import io.github.ggml4j.nativ.GgmlContext;
 import io.github.ggml4j.nativ.Tensors;
 import io.github.ggml4j.rpc.RpcEndpoint;
@@ -106,6 +105,12 @@ public final class WeightLoader implements WeightSource {
     private final Map<String, Bound> bound = new HashMap<>();
     private final List<Bound> order = new ArrayList<>();
     private final GpuAssignment gpus;
+    /** supports_op answers by weight type, shape, use, device and buffer type: repeated layers ask once. */
+    private final Map<String, Boolean> answers = new HashMap<>();
+    /** One stand-in context for every question, reset between them: closing one per question cost a handshake with every thread. */
+    private GgmlContext probe;
+    /** A zero-size buffer per buffer type, which is all supports_op looks at. */
+    private final Map<MemorySegment, MemorySegment> dummies = new HashMap<>();
 
     public WeightLoader(GgufFile file, Placement placement, int nLayer) {
         this.file = file;
@@ -205,31 +210,54 @@ public final class WeightLoader implements WeightSource {
         if ((use == WeightUse.MUL_MAT || use == WeightUse.GET_ROWS) && !isWeightType(info.type())) {
             return false;
         }
-        try (GgmlContext probe = GgmlContext.forTensors(8)) {
-            long[] ne = info.shape();
-            MemorySegment w = probe.newTensor(info.type().id(), ne);
-            MemorySegment op = switch (use) {
-                // a stacked [k, n, m] weight (RWKV-6's time_mix_w2) multiplies m stacked inputs
-                case MUL_MAT -> GgmlLib.ggml_mul_mat(probe.handle(), w, probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0],
-                        512, ne.length > 2 ? ne[2] : 1, ne.length > 3 ? ne[3] : 1));
-                case GET_ROWS -> GgmlLib.ggml_get_rows(probe.handle(), w, probe.newTensor(GgmlLib.GGML_TYPE_I32(), 512));
-                // the weight's own shape: a [n, 1, 1, 5] weight (RWKV's fused mixes) broadcasts over nothing smaller
-                case MUL -> GgmlLib.ggml_mul(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne), w);
-                case ADD -> GgmlLib.ggml_add(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne), w);
-                case ROPE -> GgmlLib.ggml_rope_ext(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0] * 2, 1, 512),
-                        probe.newTensor(GgmlLib.GGML_TYPE_I32(), 512), w, (int) ne[0] * 2, 0, 0, 10000f, 1f, 0f, 1f, 32f, 1f);
-            };
-            MemorySegment dummy = GgmlLib.ggml_backend_buft_alloc_buffer(buft, 0);
-            MemorySegment ws = Tensors.struct(w);
-            ggml_tensor.buffer(ws, dummy);
-            try {
-                return GgmlLib.ggml_backend_dev_supports_op(dev, op);
-            } finally {
-                ggml_tensor.buffer(ws, MemorySegment.NULL);
-                if (!dummy.equals(MemorySegment.NULL)) {
-                    GgmlLib.ggml_backend_buffer_free(dummy);
-                }
+        // a string, not a record: a record's first equals and hashCode bootstrap method handles (ms at start-up)
+        String question = info.type() + Arrays.toString(info.shape()) + use + dev.address() + ":" + buft.address();
+        Boolean known = answers.get(question);
+        if (known == null) {
+            known = ask(info, use, dev, buft);
+            answers.put(question, known);
+        }
+        return known;
+    }
+
+    private boolean ask(GgufTensorInfo info, WeightUse use, MemorySegment dev, MemorySegment buft) {
+        if (probe == null) {
+            probe = GgmlContext.forTensors(8);
+        }
+        probe.reset();
+        long[] ne = info.shape();
+        MemorySegment w = probe.newTensor(info.type().id(), ne);
+        MemorySegment op = switch (use) {
+            // a stacked [k, n, m] weight (RWKV-6's time_mix_w2) multiplies m stacked inputs
+            case MUL_MAT -> GgmlLib.ggml_mul_mat(probe.handle(), w, probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0],
+                    512, ne.length > 2 ? ne[2] : 1, ne.length > 3 ? ne[3] : 1));
+            case GET_ROWS -> GgmlLib.ggml_get_rows(probe.handle(), w, probe.newTensor(GgmlLib.GGML_TYPE_I32(), 512));
+            // the weight's own shape: a [n, 1, 1, 5] weight (RWKV's fused mixes) broadcasts over nothing smaller
+            case MUL -> GgmlLib.ggml_mul(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne), w);
+            case ADD -> GgmlLib.ggml_add(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne), w);
+            case ROPE -> GgmlLib.ggml_rope_ext(probe.handle(), probe.newTensor(GgmlLib.GGML_TYPE_F32(), ne[0] * 2, 1, 512),
+                    probe.newTensor(GgmlLib.GGML_TYPE_I32(), 512), w, (int) ne[0] * 2, 0, 0, 10000f, 1f, 0f, 1f, 32f, 1f);
+        };
+        MemorySegment dummy = dummies.computeIfAbsent(buft, b -> GgmlLib.ggml_backend_buft_alloc_buffer(b, 0));
+        Tensors.setBuffer(w, dummy);
+        try {
+            return GgmlLib.ggml_backend_dev_supports_op(dev, op);
+        } finally {
+            Tensors.setBuffer(w, MemorySegment.NULL);
+        }
+    }
+
+    /** Frees what answering supports_op took; the answers stay. */
+    private void closeProbe() {
+        for (MemorySegment dummy : dummies.values()) {
+            if (!dummy.equals(MemorySegment.NULL)) {
+                GgmlLib.ggml_backend_buffer_free(dummy);
             }
+        }
+        dummies.clear();
+        if (probe != null) {
+            probe.close();
+            probe = null;
         }
     }
 
@@ -248,6 +276,7 @@ public final class WeightLoader implements WeightSource {
 
     /** Allocates every group and fills it from the file; the loader is spent afterwards. */
     public WeightStore finish() {
+        closeProbe();
         WeightStore store = new WeightStore(file, placement.mmap(), devices.cpuBuft(), gpus);
         try {
             for (Map.Entry<MemorySegment, GgmlContext> g : groups.entrySet()) {
@@ -263,6 +292,7 @@ public final class WeightLoader implements WeightSource {
 
     /** Frees the groups when binding failed before {@link #finish}. */
     public void abandon() {
+        closeProbe();
         groups.values().forEach(GgmlContext::close);
         groups.clear();
     }

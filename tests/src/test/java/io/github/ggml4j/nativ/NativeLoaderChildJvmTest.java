@@ -155,10 +155,11 @@ class NativeLoaderChildJvmTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "abi    | int ggml4j_abi_version(void) { return 999; }                   | ABI version 999",
-            "layout | int ggml4j_abi_version(void) { return 2; } long long ggml4j_layout(int i) { return 7; }"
+            "layout | int ggml4j_abi_version(void) { return " + NativeLoader.EXPECTED_ABI + "; }"
+                    + " long long ggml4j_layout(int i) { return 7; }"
                     + " | sizeof(struct ggml_tensor) is 7",
             "other  | int not_ggml4j(void) { return 0; }                             | lacks ggml4j_abi_version",
-            "partial| int ggml4j_abi_version(void) { return 2; }                     | lack a symbol",
+            "partial| int ggml4j_abi_version(void) { return " + NativeLoader.EXPECTED_ABI + "; } | lack a symbol",
     })
     void wrongLibggml4jIsRefused(String name, String source, String expected) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("fake-" + name));

@@ -284,10 +284,10 @@ public class GgmlLib {
     public static int GGUF_DEFAULT_ALIGNMENT() {
         return GGUF_DEFAULT_ALIGNMENT;
     }
-    private static final int GGML4J_ABI_VERSION = (int)2L;
+    private static final int GGML4J_ABI_VERSION = (int)3L;
     /**
      * {@snippet lang=c :
-     * #define GGML4J_ABI_VERSION 2
+     * #define GGML4J_ABI_VERSION 3
      * }
      */
     public static int GGML4J_ABI_VERSION() {
@@ -36878,6 +36878,33 @@ public class GgmlLib {
      */
     public static int GGML4J_SIZEOF_BACKEND_FEATURE() {
         return GGML4J_SIZEOF_BACKEND_FEATURE;
+    }
+    private static final int GGML4J_OFFSETOF_TENSOR_TYPE = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * enum ggml4j_layout_item.GGML4J_OFFSETOF_TENSOR_TYPE = 10
+     * }
+     */
+    public static int GGML4J_OFFSETOF_TENSOR_TYPE() {
+        return GGML4J_OFFSETOF_TENSOR_TYPE;
+    }
+    private static final int GGML4J_OFFSETOF_TENSOR_BUFFER = (int)11L;
+    /**
+     * {@snippet lang=c :
+     * enum ggml4j_layout_item.GGML4J_OFFSETOF_TENSOR_BUFFER = 11
+     * }
+     */
+    public static int GGML4J_OFFSETOF_TENSOR_BUFFER() {
+        return GGML4J_OFFSETOF_TENSOR_BUFFER;
+    }
+    private static final int GGML4J_OFFSETOF_TENSOR_NE = (int)12L;
+    /**
+     * {@snippet lang=c :
+     * enum ggml4j_layout_item.GGML4J_OFFSETOF_TENSOR_NE = 12
+     * }
+     */
+    public static int GGML4J_OFFSETOF_TENSOR_NE() {
+        return GGML4J_OFFSETOF_TENSOR_NE;
     }
 
     private static class ggml4j_abi_version {
