@@ -41,7 +41,13 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
     private final BitSet eog;
     private final SpecialTokenSplitter specialSplitter;
     private final boolean cleanSpaces;
-    private final byte[][] pieces;
+    /**
+     * Each token's bytes, made the first time it is asked for: a generation renders some hundreds of a
+     * vocabulary's 10^5 tokens, and making them all was a tenth of a tokenizer's construction. The record's
+     * final field publishes a piece safely without a lock; two threads may make the same one, alike.
+     */
+    private final Piece[] pieces;
+    private final Function<String, byte[]> normalPiece;
     private final boolean everyPieceNormal;
 
     /**
@@ -68,7 +74,8 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
         this.special = analysis.special;
         this.eog = analysis.eog;
         this.specialSplitter = new SpecialTokenSplitter(analysis.specialOrder, tokens, attrs);
-        this.pieces = buildPieces(normalPiece);
+        this.normalPiece = normalPiece;
+        this.pieces = new Piece[vocabSize];
     }
 
     /**
@@ -244,31 +251,35 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
 
     private byte[] piece(int id, boolean renderSpecial) {
         if (!renderSpecial && (attrs[id] & (VocabularyAnalysis.ATTR_UNKNOWN | VocabularyAnalysis.ATTR_CONTROL)) != 0) {
-            return new byte[0];
+            return EMPTY;
         }
-        return pieces[id];
+        Piece p = pieces[id];
+        if (p == null) {
+            p = new Piece(makePiece(id));
+            pieces[id] = p;
+        }
+        return p.bytes();
     }
 
-    private byte[][] buildPieces(Function<String, byte[]> normalPiece) {
-        byte[][] p = new byte[vocabSize][];
-        byte[] empty = new byte[0];
-        for (int id = 0; id < vocabSize; id++) {
-            int a = attrs[id];
-            String text = tokens.string(id);
-            if (everyPieceNormal) {
-                p[id] = normalPiece.apply(text);
-            } else if ((a & (VocabularyAnalysis.ATTR_UNKNOWN | VocabularyAnalysis.ATTR_CONTROL
-                    | VocabularyAnalysis.ATTR_USER_DEFINED)) != 0) {
-                p[id] = text.getBytes(StandardCharsets.UTF_8);
-            } else if ((a & VocabularyAnalysis.ATTR_NORMAL) != 0) {
-                p[id] = normalPiece.apply(text);
-            } else if ((a & VocabularyAnalysis.ATTR_BYTE) != 0) {
-                p[id] = new byte[] {(byte) Vocabulary.byteValue(text)};
-            } else {
-                p[id] = empty; // unused and undefined tokens render as nothing
-            }
+    private record Piece(byte[] bytes) {
+    }
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private byte[] makePiece(int id) {
+        int a = attrs[id];
+        String text = tokens.string(id);
+        if (everyPieceNormal) {
+            return normalPiece.apply(text);
+        } else if ((a & (VocabularyAnalysis.ATTR_UNKNOWN | VocabularyAnalysis.ATTR_CONTROL
+                | VocabularyAnalysis.ATTR_USER_DEFINED)) != 0) {
+            return text.getBytes(StandardCharsets.UTF_8);
+        } else if ((a & VocabularyAnalysis.ATTR_NORMAL) != 0) {
+            return normalPiece.apply(text);
+        } else if ((a & VocabularyAnalysis.ATTR_BYTE) != 0) {
+            return new byte[] {(byte) Vocabulary.byteValue(text)};
         }
-        return p;
+        return EMPTY; // unused and undefined tokens render as nothing
     }
 
     // ---------------------------------------------------------------- vocabulary facts
