@@ -22,9 +22,10 @@ rm -f "$aot" "$aot.jdk" cli/target/ggml4j-cli.aot cli/target/ggml4j-cli.aot.jdk
 # pre-Java-6 classes (picocli's) never enter an AOT cache: rewrite the launcher's copies as Java 8 class files
 "$JAVA_HOME/bin/java" scripts/UpgradeOldClassfiles.java cli/target/lib/*.jar
 "$JAVA_HOME/bin/java" scripts/LauncherJar.java "$cli" "$jar"
-# the same command line as ./ggml4j (the cache is valid only for the same class path and JVM options)
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:AOTCacheOutput="$aot" -Dggml4j.root="$GGML4J_ROOT" \
-  -jar "$jar" generate -m "$demo" -p "Once upon a time" -n 8 -t 1 >/dev/null 2>build/aot-training.log \
+# the same command line as ./ggml4j gives commands (the cache holds only for the same class path; it starts
+# fastest under the same JVM options)
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED "${GGML4J_COMMAND_JIT_OPTS[@]}" "${GGML4J_COMMAND_GC_OPTS[@]}" \
+  -XX:AOTCacheOutput="$aot" -Dggml4j.root="$GGML4J_ROOT" -jar "$jar" generate -m "$demo" -p "Once upon a time" -n 8 -t 1 >/dev/null 2>build/aot-training.log \
   || { cat build/aot-training.log >&2; ggml4j_die "the AOT training run failed (log above)"; }
 echo "$JAVA_HOME" >"$aot.jdk"
 echo "ggml4j: wrote $aot ($(du -h "$aot" | cut -f1)) for $JAVA_HOME" >&2

@@ -80,9 +80,10 @@ final class GenerateCommand implements Callable<Integer> {
             });
             out.println();
             out.flush();
-            err.printf(Locale.ROOT, "ggml4j: prompt %d tokens (%.2f t/s), generated %d tokens (%.2f t/s), finish: %s%n",
-                    g.promptTokens(), g.promptTokensPerSecond(), g.tokens().length, g.generationTokensPerSecond(),
-                    g.finishReason().name().toLowerCase(Locale.ROOT));
+            err.println("ggml4j: prompt " + g.promptTokens() + " tokens (" + Figures.twoPlaces(g.promptTokensPerSecond())
+                    + " t/s), generated " + g.tokens().length + " tokens ("
+                    + Figures.twoPlaces(g.generationTokensPerSecond()) + " t/s), finish: "
+                    + g.finishReason().name().toLowerCase(Locale.ROOT));
             err.flush();
         }
         return ExitCodes.OK;

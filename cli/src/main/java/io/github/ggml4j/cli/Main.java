@@ -32,9 +32,23 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        skipUnusedConverters();
         quietLogging(Boolean.getBoolean("ggml4j.verbose") || System.getenv("GGML4J_VERBOSE") != null);
         System.exit(run(args));
     }
+
+    /**
+     * picocli registers converters for java.time and java.sql types by reflection, initialising those classes
+     * (java.time's formatters alone were milliseconds of every start); no option here has such a type. A value
+     * the user set stands.
+     */
+    static void skipUnusedConverters() {
+        if (System.getProperty(CONVERTER_EXCLUDES) == null) {
+            System.setProperty(CONVERTER_EXCLUDES, "java\\.time\\..*,java\\.sql\\..*");
+        }
+    }
+
+    static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
 
     /** The library logs where it loaded natives from at INFO; the CLI shows that only when asked. */
     static void quietLogging(boolean verbose) {

@@ -30,6 +30,19 @@ public final class GraphBuilder implements AutoCloseable {
         public Shape(int nTokens, int nKv, int nOutputs, boolean flashAttention) {
             this(nTokens, nKv, nOutputs, flashAttention, 0);
         }
+
+        // Written out: a record's generated equals and hashCode bootstrap method handles on first use, which
+        // cost the first decode step of every run a few milliseconds.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shape s && nTokens == s.nTokens && nKv == s.nKv && nOutputs == s.nOutputs
+                    && flashAttention == s.flashAttention && memoryLayout == s.memoryLayout;
+        }
+
+        @Override
+        public int hashCode() {
+            return (((nTokens * 31 + nKv) * 31 + nOutputs) * 31 + (flashAttention ? 1 : 0)) * 31 + memoryLayout;
+        }
     }
 
     private final GgmlContext context;
