@@ -66,6 +66,27 @@ if (GGML4J_CUDA)
     if (NOT GGML4J_CPU_MODE STREQUAL "portable")
         list(APPEND _targets ggml-cuda)
     endif()
+    # ggml's CUDA backend links the driver library (libcuda.so, or the toolkit's stub of it) for its
+    # virtual-memory pool. A toolkit assembled from NVIDIA's wheels has neither: build with ggml's
+    # GGML_CUDA_NO_VMM, whose pool allocates through the runtime instead.
+    find_package(CUDAToolkit QUIET)
+    if (NOT CUDA_cuda_driver_LIBRARY)
+        message(STATUS "ggml4j: no libcuda.so (driver or toolkit stub) to link: ggml's CUDA backend without VMM")
+        list(APPEND _args -DGGML_CUDA_NO_VMM=ON)
+    endif()
+    if (GGML4J_CUBLAS_DIR)
+        # a toolkit without cuBLAS (one assembled from NVIDIA's wheels): CMake's FindCUDAToolkit takes the
+        # libraries from these cache entries, and nvcc the headers from the extra include directory
+        foreach (_f IN ITEMS include/cublas_v2.h lib/libcublas.so lib/libcublasLt.so)
+            if (NOT EXISTS "${GGML4J_CUBLAS_DIR}/${_f}")
+                message(FATAL_ERROR "GGML4J_CUBLAS_DIR=${GGML4J_CUBLAS_DIR} has no ${_f}")
+            endif()
+        endforeach()
+        list(APPEND _args
+            "-DCUDA_cublas_LIBRARY=${GGML4J_CUBLAS_DIR}/lib/libcublas.so"
+            "-DCUDA_cublasLt_LIBRARY=${GGML4J_CUBLAS_DIR}/lib/libcublasLt.so"
+            "-DCMAKE_CUDA_FLAGS=-I${GGML4J_CUBLAS_DIR}/include")
+    endif()
 endif()
 if (GGML4J_METAL)
     list(APPEND _args -DGGML_METAL=ON -DGGML_METAL_EMBED_LIBRARY=ON)
