@@ -141,10 +141,7 @@ public final class GgufArray implements GgufValue {
 
     /** A string's u64 length prefix at {@code pos}, which the parser bounded to {@link Limits#MAX_STRING_BYTES}. */
     private static int lengthAt(byte[] b, int pos) {
-        long len = 0;
-        for (int k = 7; k >= 0; k--) {
-            len = (len << 8) | (b[pos + k] & 0xFF);
-        }
+        long len = Wire.littleEndianLong(b, pos);
         if (len < 0 || len > b.length - pos - 8) {
             throw new GgufFormatException("string length " + len + " at array offset " + pos + " overruns the array");
         }

@@ -106,8 +106,8 @@ final class Wire {
 
     private static final int WINDOW = 64 * 1024;
 
-    /** Unrolled: this runs interpreted, where every loop step is bytecodes of its own. */
-    private static long littleEndianLong(byte[] b, int at) {
+    /** The u64 at {@code at}, little-endian; unrolled, since it runs interpreted at start-up. */
+    static long littleEndianLong(byte[] b, int at) {
         return (b[at] & 0xFFL) | (b[at + 1] & 0xFFL) << 8 | (b[at + 2] & 0xFFL) << 16 | (b[at + 3] & 0xFFL) << 24
                 | (b[at + 4] & 0xFFL) << 32 | (b[at + 5] & 0xFFL) << 40 | (b[at + 6] & 0xFFL) << 48
                 | (b[at + 7] & 0xFFL) << 56;
