@@ -52,7 +52,8 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTo
 
     /**
      * @param normalPiece the bytes of an ordinary token's text (U+2581 back to spaces, the byte alphabet back
-     *                    to bytes, ...); static, since it runs before the subclass is initialized
+     *                    to bytes, ...); a pure function of the text, since it runs when a token is first
+     *                    rendered, on whichever thread renders it
      */
     Tokenizer(Vocabulary vocabulary, boolean cleanSpaces, Function<String, byte[]> normalPiece) {
         this(vocabulary, cleanSpaces, normalPiece, false);
